@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, versatile.jupyter contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters used by the `hub` role; the logic lives in module_utils/hub_config.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: hub_entry_errors
+short_description: Every problem of a C(hubs) list, as clear messages
+description:
+  - Returns a list of messages (empty when every entry is good). Also provides C(hub_auth_values), C(hub_urls),
+    C(hub_admin_hint) and C(hub_split_image) for the C(hub) role.
+options:
+  _input:
+    description: The C(hubs) list.
+    type: list
+    required: true
+  allow_dummy:
+    description: Whether auth type C(dummy) is allowed.
+    type: bool
+    default: false
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
+    admin_hint,
+    auth_values,
+    hub_entry_errors,
+    hub_urls,
+    split_image,
+)
+
+
+def _entry_errors(hubs, allow_dummy=False):
+    return hub_entry_errors(hubs, allow_dummy=bool(allow_dummy))
+
+
+def _auth_values(hub, scheme="https"):
+    try:
+        return auth_values(hub, scheme)
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError("hub_auth_values: hub %r has an incomplete auth entry (%s); check the hubs "
+                                 "entries first with hub_entry_errors" % (hub.get("name"), exc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "hub_entry_errors": _entry_errors,
+            "hub_auth_values": _auth_values,
+            "hub_urls": hub_urls,
+            "hub_admin_hint": admin_hint,
+            "hub_split_image": split_image,
+        }

@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, versatile.jupyter contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plain functions behind the `hub` role: check the `hubs` entries and turn an `auth` preset into Helm values.
+
+Nothing here talks to a cluster. `hub_entry_errors` returns every problem of every entry at once, so that the
+role can refuse a bad inventory before any release is touched; `auth_values` builds the `hub.config` part of a
+hub's values for one authentication preset (for a BinderHub under `jupyterhub:`); `hub_urls` says where a hub
+answers.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+KINDS = ("jupyterhub", "binderhub")
+
+# Keys a hub entry may have. A typo (`value:` for `values:`) is reported instead of silently ignored.
+ENTRY_KEYS = (
+    "name", "kind", "host", "hub_host", "auth", "values_files", "values", "chart_version", "public",
+    "image", "profiles", "admin_users",
+)
+
+# Auth presets: the fields each needs, which of them are secrets, and which are allowed at all.
+AUTH_PRESETS = {
+    "native": {
+        "required": (),
+        "secrets": (),
+        "optional": ("open_signup", "minimum_password_length", "ask_email_on_signup", "allowed_users"),
+    },
+    "github": {
+        "required": ("client_id", "client_secret"),
+        "secrets": ("client_secret",),
+        "optional": ("allowed_organizations", "allowed_users", "allow_all", "scope"),
+    },
+    "gitlab": {
+        "required": ("client_id", "client_secret"),
+        "secrets": ("client_secret",),
+        "optional": ("gitlab_url", "allowed_gitlab_groups", "allowed_project_ids", "allowed_users", "allow_all",
+                     "scope"),
+    },
+    "generic-oauth": {
+        "required": ("client_id", "client_secret"),
+        "secrets": ("client_secret",),
+        "optional": ("authorize_url", "token_url", "userdata_url", "keycloak_realm_url", "auth0_domain",
+                     "username_claim", "scope", "login_service", "allowed_groups", "admin_groups",
+                     "auth_state_groups_key", "allowed_users", "allow_all", "manage_groups"),
+    },
+    "lti13": {
+        "required": ("client_id", "issuer", "authorize_url", "jwks_endpoint"),
+        "secrets": (),
+        "optional": ("username_key", "allowed_users", "allow_all"),
+    },
+    "dummy": {
+        "required": ("password",),
+        "secrets": ("password",),
+        "optional": ("allowed_users",),
+    },
+}
+AUTH_COMMON = ("type", "admin_users")
+
+AUTHENTICATOR_CLASS = {
+    "native": "native",
+    "github": "github",
+    "gitlab": "gitlab",
+    "generic-oauth": "generic-oauth",
+    "lti13": "ltiauthenticator.lti13.auth.LTI13Authenticator",
+    "dummy": "dummy",
+}
+CONFIG_CLASS = {
+    "native": "NativeAuthenticator",
+    "github": "GitHubOAuthenticator",
+    "gitlab": "GitLabOAuthenticator",
+    "generic-oauth": "GenericOAuthenticator",
+    "lti13": "LTI13Authenticator",
+    "dummy": "DummyAuthenticator",
+}
+
+# A Helm release name (at most 53 characters) that is also a valid namespace (RFC 1123 label).
+NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+NAME_MAX = 53
+# A DNS host name: labels of letters, digits and hyphens. No scheme, port or path.
+HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+
+NATIVE_TEMPLATES = (
+    "import os, nativeauthenticator\n"
+    "c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), 'templates')]\n"
+)
+
+
+def _label(index, entry):
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return "hubs[%d]%s" % (index, " (%s)" % name if isinstance(name, str) and name else "")
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _auth_errors(label, auth, kind, allow_dummy):
+    errors = []
+    if not isinstance(auth, dict):
+        return ["%s: auth must be a mapping with a `type`, got %s." % (label, type(auth).__name__)]
+    atype = auth.get("type")
+    if atype not in AUTH_PRESETS:
+        return ["%s: auth.type must be one of %s, got %r." % (label, ", ".join(sorted(AUTH_PRESETS)), atype)]
+    preset = AUTH_PRESETS[atype]
+    allowed = set(AUTH_COMMON) | set(preset["required"]) | set(preset["optional"])
+    for key in sorted(set(auth) - allowed):
+        errors.append("%s: auth.%s is not a setting of auth type %s (allowed: %s)."
+                      % (label, key, atype, ", ".join(sorted(allowed - {"type"}))))
+    for key in preset["required"]:
+        if _blank(auth.get(key)):
+            hint = " (keep it in a vaulted variable)" if key in preset["secrets"] else ""
+            errors.append("%s: auth type %s needs auth.%s%s." % (label, atype, key, hint))
+    if atype == "generic-oauth":
+        shorthand = [k for k in ("keycloak_realm_url", "auth0_domain") if not _blank(auth.get(k))]
+        explicit = [k for k in ("authorize_url", "token_url", "userdata_url") if not _blank(auth.get(k))]
+        if len(shorthand) > 1:
+            errors.append("%s: give auth.keycloak_realm_url or auth.auth0_domain, not both." % label)
+        if not shorthand and len(explicit) < 3:
+            missing = [k for k in ("authorize_url", "token_url", "userdata_url") if k not in explicit]
+            errors.append("%s: auth type generic-oauth needs auth.%s (there is no OIDC discovery), or "
+                          "auth.keycloak_realm_url / auth.auth0_domain to derive them."
+                          % (label, ", auth.".join(missing)))
+    if atype == "dummy" and not allow_dummy:
+        errors.append("%s: auth type dummy lets anyone in with one shared password; it is only allowed on "
+                      "the local all-in-one (set hub_allow_dummy_auth: true there)." % label)
+    admins = auth.get("admin_users")
+    if admins is not None and not (isinstance(admins, list) and all(isinstance(a, str) and a for a in admins)):
+        errors.append("%s: auth.admin_users must be a list of user names." % label)
+    return errors
+
+
+def hub_entry_errors(hubs, allow_dummy=False):
+    """Every problem of the `hubs` list, as clear messages (an empty list when all entries are good)."""
+    if hubs is None:
+        return []
+    if not isinstance(hubs, list):
+        return ["hubs must be a list of hub entries, got %s." % type(hubs).__name__]
+    errors = []
+    names = {}
+    hosts = {}
+    for index, entry in enumerate(hubs):
+        label = _label(index, entry)
+        if not isinstance(entry, dict):
+            errors.append("%s: each hub entry must be a mapping, got %s." % (label, type(entry).__name__))
+            continue
+        for key in sorted(set(entry) - set(ENTRY_KEYS)):
+            errors.append("%s: unknown key %r (allowed: %s)." % (label, key, ", ".join(ENTRY_KEYS)))
+        name = entry.get("name")
+        if _blank(name) or not isinstance(name, str):
+            errors.append("%s: name is missing; it is the Helm release name and the namespace." % label)
+        elif not NAME_RE.match(name) or len(name) > NAME_MAX:
+            errors.append("%s: name %r must be lowercase letters, digits and '-', start and end with a letter "
+                          "or digit, at most %d characters (it is the Helm release name and the namespace)."
+                          % (label, name, NAME_MAX))
+        elif name in names:
+            errors.append("%s: name %r is already used by hubs[%d]; each hub needs its own name."
+                          % (label, name, names[name]))
+        else:
+            names[name] = index
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            errors.append("%s: kind must be one of %s, got %r." % (label, ", ".join(KINDS), kind))
+        host_keys = ["host"] + (["hub_host"] if kind == "binderhub" else [])
+        if kind != "binderhub" and entry.get("hub_host") is not None:
+            errors.append("%s: hub_host is only for kind binderhub (its JupyterHub's address)." % label)
+        for key in host_keys:
+            host = entry.get(key)
+            if key == "hub_host" and host is None:
+                continue
+            if _blank(host) or not isinstance(host, str):
+                errors.append("%s: %s is missing; hubs are routed by host name (for example "
+                              "jupyter.example.org)." % (label, key))
+            elif not HOST_RE.match(host):
+                errors.append("%s: %s %r must be a lowercase DNS name without scheme, port or path."
+                              % (label, key, host))
+            elif host in hosts:
+                errors.append("%s: %s %r is already used by %s." % (label, key, host, hosts[host]))
+            else:
+                hosts[host] = "hubs[%d].%s" % (index, key)
+        auth = entry.get("auth")
+        public = entry.get("public", False)
+        if not isinstance(public, bool):
+            errors.append("%s: public must be true or false." % label)
+        elif public and kind != "binderhub":
+            errors.append("%s: public applies to kind binderhub only (an anonymous Binder)." % label)
+        elif public and auth is not None:
+            errors.append("%s: a public (anonymous) Binder has no auth; remove auth or public." % label)
+        elif auth is None and not public:
+            errors.append("%s: auth is missing (native, github, gitlab, generic-oauth, lti13%s)%s."
+                          % (label, ", dummy" if allow_dummy else "",
+                             "; or set public: true for an anonymous Binder" if kind == "binderhub" else ""))
+        if auth is not None:
+            errors.extend(_auth_errors(label, auth, kind, allow_dummy))
+        files = entry.get("values_files", [])
+        if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+            errors.append("%s: values_files must be a list of file paths." % label)
+        values = entry.get("values", {})
+        if values is not None and not isinstance(values, dict):
+            errors.append("%s: values must be a mapping of Helm values, got %s." % (label, type(values).__name__))
+        version = entry.get("chart_version")
+        if version is not None and (not isinstance(version, str) or _blank(version)):
+            errors.append("%s: chart_version must be a quoted version string such as \"4.4.0\"." % label)
+        image = entry.get("image")
+        if image is not None and not (isinstance(image, str) and image) and not (
+                isinstance(image, dict) and isinstance(image.get("name"), str) and image.get("name")):
+            errors.append("%s: image must be a reference \"name:tag\" or a mapping with name and tag." % label)
+        profiles = entry.get("profiles")
+        if profiles is not None:
+            if not isinstance(profiles, list) or not all(
+                    isinstance(p, dict) and isinstance(p.get("display_name"), str) for p in profiles):
+                errors.append("%s: profiles must be a list of mappings, each with a display_name." % label)
+    return errors
+
+
+def split_image(image):
+    """`name:tag` (or a mapping) to {name, tag}; a registry port is not taken for a tag."""
+    if isinstance(image, dict):
+        return {"name": image["name"], "tag": str(image.get("tag") or "latest")}
+    ref = image.split("@", 1)[0]
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        return {"name": ref[:colon], "tag": ref[colon + 1:]}
+    return {"name": ref, "tag": "latest"}
+
+
+def hub_urls(hub, scheme="https"):
+    """Where a hub answers: `url` (what users open), `hub_url` (its JupyterHub) and `api` (the hub API)."""
+    host = hub["host"]
+    hub_host = hub.get("hub_host") or ("hub." + host if hub.get("kind") == "binderhub" else host)
+    url = "%s://%s/" % (scheme, host)
+    hub_url = "%s://%s/" % (scheme, hub_host)
+    return {"url": url, "hub_url": hub_url, "hub_host": hub_host, "api": hub_url + "hub/api",
+            "callback": hub_url + "hub/oauth_callback"}
+
+
+def _generic_endpoints(auth):
+    realm = (auth.get("keycloak_realm_url") or "").rstrip("/")
+    domain = (auth.get("auth0_domain") or "").strip("/")
+    if realm:
+        base = realm + "/protocol/openid-connect"
+        derived = {"authorize_url": base + "/auth", "token_url": base + "/token", "userdata_url": base + "/userinfo"}
+    elif domain:
+        base = domain if domain.startswith("https://") else "https://" + domain
+        derived = {"authorize_url": base + "/authorize", "token_url": base + "/oauth/token",
+                   "userdata_url": base + "/userinfo"}
+    else:
+        derived = {}
+    for key in ("authorize_url", "token_url", "userdata_url"):
+        if auth.get(key):
+            derived[key] = auth[key]
+    return derived
+
+
+def auth_values(hub, scheme="https"):
+    """The Helm values an `auth` preset stands for (under `jupyterhub:` for a BinderHub).
+
+    Secrets (client secrets, the dummy password) are in the result: the caller passes it as a secret layer.
+    """
+    auth = hub.get("auth")
+    if not auth:
+        return {}
+    atype = auth["type"]
+    urls = hub_urls(hub, scheme)
+    cls = CONFIG_CLASS[atype]
+    config = {"JupyterHub": {"authenticator_class": AUTHENTICATOR_CLASS[atype]}}
+    settings = {}
+    admins = list(auth.get("admin_users") or hub.get("admin_users") or [])
+    authenticator = {}
+    if admins:
+        authenticator["admin_users"] = admins
+    extra_config = {}
+    if atype == "native":
+        settings["open_signup"] = bool(auth.get("open_signup", False))
+        settings["minimum_password_length"] = int(auth.get("minimum_password_length", 10))
+        if "ask_email_on_signup" in auth:
+            settings["ask_email_on_signup"] = bool(auth["ask_email_on_signup"])
+        extra_config["10-native-authenticator-templates"] = NATIVE_TEMPLATES
+    elif atype in ("github", "gitlab", "generic-oauth"):
+        settings["client_id"] = auth["client_id"]
+        settings["client_secret"] = auth["client_secret"]
+        settings["oauth_callback_url"] = urls["callback"]
+        if atype == "generic-oauth":
+            settings.update(_generic_endpoints(auth))
+            settings["username_claim"] = auth.get("username_claim", "preferred_username")
+            settings["scope"] = list(auth.get("scope") or ["openid", "profile", "email"])
+            settings["login_service"] = auth.get("login_service", "institution")
+            for key in ("allowed_groups", "admin_groups", "auth_state_groups_key", "manage_groups"):
+                if key in auth:
+                    settings[key] = auth[key]
+            if "allowed_groups" in auth and "auth_state_groups_key" not in auth:
+                settings["auth_state_groups_key"] = "oauth_user.groups"
+        elif atype == "github":
+            if "allowed_organizations" in auth:
+                settings["allowed_organizations"] = list(auth["allowed_organizations"])
+                settings["scope"] = list(auth.get("scope") or ["read:org"])
+            elif "scope" in auth:
+                settings["scope"] = list(auth["scope"])
+        else:
+            for key in ("gitlab_url", "allowed_project_ids", "scope"):
+                if key in auth:
+                    settings[key] = auth[key]
+            if "allowed_gitlab_groups" in auth:
+                settings["allowed_gitlab_groups"] = list(auth["allowed_gitlab_groups"])
+        if "allow_all" in auth:
+            authenticator["allow_all"] = bool(auth["allow_all"])
+    elif atype == "lti13":
+        client_id = auth["client_id"]
+        settings["client_id"] = list(client_id) if isinstance(client_id, list) else [client_id]
+        for key in ("issuer", "authorize_url", "jwks_endpoint"):
+            settings[key] = auth[key]
+        settings["username_key"] = auth.get("username_key", "sub")
+        authenticator["allow_all"] = bool(auth.get("allow_all", True))
+    elif atype == "dummy":
+        settings["password"] = auth["password"]
+        authenticator["allow_all"] = True
+    if "allowed_users" in auth:
+        authenticator["allowed_users"] = list(auth["allowed_users"])
+    config[cls] = settings
+    if authenticator:
+        config["Authenticator"] = authenticator
+    hub_values = {"config": config}
+    if extra_config:
+        hub_values["extraConfig"] = extra_config
+    values = {"hub": hub_values}
+    if hub.get("kind") == "binderhub":
+        return {"jupyterhub": values}
+    return values
+
+
+def admin_hint(hub, scheme="https"):
+    """One line telling an administrator how to log in as admin."""
+    auth = hub.get("auth") or {}
+    urls = hub_urls(hub, scheme)
+    admins = list(auth.get("admin_users") or hub.get("admin_users") or [])
+    who = ", ".join(admins) if admins else "(no admin_users set: add auth.admin_users)"
+    atype = auth.get("type")
+    if not auth:
+        return "anonymous Binder: no login; the hub's admin page is not exposed to users."
+    if atype == "native":
+        return ("sign up at %shub/signup as %s (admins are authorised at sign-up), then log in at %shub/login; "
+                "approve other users at %shub/authorize." % (urls["hub_url"], who, urls["hub_url"], urls["hub_url"]))
+    if atype == "dummy":
+        return ("log in at %shub/login as %s with the shared dummy password (auth.password); local testing only."
+                % (urls["hub_url"], who))
+    if atype == "lti13":
+        return ("launch from the LMS (LTI 1.3 tool pointing at %shub/lti13/oauth_callback); admins: %s."
+                % (urls["hub_url"], who))
+    return "log in at %shub/login with %s as %s." % (urls["hub_url"], atype, who)
