@@ -120,7 +120,8 @@ def resolve_ref(repo, ref="HEAD", runner=run, timeout=120):
         return out.strip()
     if is_sha1(ref):
         return ref
-    rc, out, err = runner(["git", "ls-remote", "--", repo, ref], timeout=timeout)
+    # "<ref>^{}" too: annotated tags are listed peeled only under that name.
+    rc, out, err = runner(["git", "ls-remote", "--", repo, ref, ref + "^{}"], timeout=timeout)
     if rc != 0:
         raise Repo2DockerError("unreachable", "repo %s is unreachable (git ls-remote exit %s): %s"
                                % (repo, rc, _first_line(err)))
