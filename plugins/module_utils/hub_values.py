@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the hub_values module does, as plain functions: read the layers, merge them like Helm, check
+them against the chart's contract and the real JupyterHub classes, and decide what to write.
+
+``plan(params)`` never writes; ``apply(plan, check_mode)`` writes ``dest`` when it must.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import os
+import stat
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
+    HubValuesError, dotted, layer_values, merge_layers, origin, render_values)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import (
+    atomic_write, dump_yaml, explain_lines, mask, read_bytes, secret_predicate, secret_strings)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
+    chart_from_files, load_chart_dir, validate_chart)
+from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover
+    yaml = None
+
+TRAITLETS_MODES = ('auto', 'always', 'never')
+
+
+class Layer:
+    """One values layer: its label (used in provenance), values and whether it is secret."""
+
+    def __init__(self, label, values, secret=False):
+        self.label = label
+        self.values = values
+        self.secret = secret
+
+
+def read_layers(specs):
+    """Layers from the module's ``layers`` option: each has ``values`` (a mapping or YAML text) or
+    ``path`` (a YAML file), an optional ``name`` and ``secret``."""
+    if not isinstance(specs, list) or not specs:
+        raise HubValuesError('layers: expected a non-empty list of layers')
+    layers = []
+    for number, spec in enumerate(specs, 1):
+        if not isinstance(spec, dict):
+            raise HubValuesError('layers[%d]: expected a mapping with name and values (or path)' % (number - 1))
+        path = spec.get('path')
+        has_values = spec.get('values') is not None
+        label = spec.get('name') or path or 'layers[%d]' % (number - 1)
+        where = 'layer %d %s' % (number, label)
+        if path and has_values:
+            raise HubValuesError('%s: give either values or path, not both' % where)
+        if path:
+            try:
+                with open(path, 'rb') as handle:
+                    text = handle.read()
+            except (IOError, OSError) as exc:
+                raise HubValuesError('%s: cannot read %s: %s' % (where, path, exc.strerror or exc))
+            values = layer_values(where, text=text)
+        else:
+            values = layer_values(where, values=spec.get('values'))
+        layers.append(Layer(label, values, bool(spec.get('secret'))))
+    return layers
+
+
+def load_contract(params):
+    """The chart (with its subchart) whose defaults and schema the values must satisfy, or None."""
+    chart = None
+    if params.get('chart_dir'):
+        if params.get('chart_values') or params.get('chart_schema'):
+            raise HubValuesError('give chart_dir, or chart_values/chart_schema, not both')
+        chart = load_chart_dir(params['chart_dir'])
+    elif params.get('chart_values') or params.get('chart_schema'):
+        chart = chart_from_files('chart', params.get('chart_values'), params.get('chart_schema'))
+    key = params.get('subchart_key')
+    sub = None
+    if params.get('subchart_dir'):
+        sub = load_chart_dir(params['subchart_dir'])
+    elif params.get('subchart_values') or params.get('subchart_schema'):
+        sub = chart_from_files(key or 'subchart', params.get('subchart_values'), params.get('subchart_schema'))
+    if sub is not None:
+        if not key:
+            raise HubValuesError('subchart_dir/subchart_values/subchart_schema need subchart_key (for BinderHub: '
+                                 'jupyterhub)')
+        sub.name = key
+        if chart is None:
+            raise HubValuesError('a subchart needs its parent chart: give chart_dir or chart_values/chart_schema')
+        chart.dependencies = [dep for dep in chart.dependencies if dep.name != key] + [sub]
+        if chart.requirements is None:
+            chart.requirements = []
+        if not any(req['name'] == key for req in chart.requirements):
+            chart.requirements.append({'name': key, 'alias': None, 'condition': None, 'tags': []})
+    elif key and chart is not None and not any(dep.name == key for dep in chart.dependencies):
+        raise HubValuesError('subchart_key %s: the chart has no subchart of that name; give subchart_dir or '
+                             'subchart_values/subchart_schema' % key)
+    return chart
+
+
+def _describe(path, layers, merged):
+    """", set by layer N label" / ", a chart default" / ", deleted by null in layer N label"."""
+    values = [layer.values for layer in layers]
+    probe = tuple(path)
+    while probe:
+        index = origin(values, probe)
+        if index is not None:
+            node = merged
+            for part in probe:
+                node = node.get(part) if isinstance(node, dict) else None
+            label = layers[index].label
+            if node is None and probe == tuple(path[:len(probe)]) and _is_null(merged, probe):
+                return ', deleted by null in layer %d %s' % (index + 1, label)
+            if probe == tuple(path):
+                return ', set by layer %d %s' % (index + 1, label)
+            return ', under %s set by layer %d %s' % (dotted(probe), index + 1, label)
+        probe = probe[:-1]
+    return ', a chart default (no layer sets it)'
+
+
+def _is_null(tree, path):
+    node = tree
+    for part in path[:-1]:
+        if not isinstance(node, dict) or not isinstance(node.get(part), dict):
+            return False
+        node = node[part]
+    return isinstance(node, dict) and path[-1] in node and node[path[-1]] is None
+
+
+def _hub_config(values, key):
+    node = values.get(key) if key else values
+    hub = node.get('hub') if isinstance(node, dict) else None
+    if not isinstance(hub, dict):
+        return None, None
+    return hub.get('config'), hub.get('extraConfig')
+
+
+def plan(params):
+    """Merge and check. Returns a dict with ``content`` (the YAML to write; it holds the secrets) and
+    what the module reports. Raises HubValuesError with every problem found."""
+    layers = read_layers(params.get('layers'))
+    values = [layer.values for layer in layers]
+    labels = [layer.label for layer in layers]
+    merged = merge_layers(values)
+    is_secret = secret_predicate(merged, values, [i for i, layer in enumerate(layers) if layer.secret])
+    warnings = []
+    problems = []
+
+    chart = load_contract(params)
+    key = params.get('subchart_key')
+    checked = values_for_checks = merged
+    if chart is not None:
+        helm_warnings = []
+        try:
+            checked, processed = render_values(chart, merged, helm_warnings)
+        except HubValuesError as exc:
+            raise HubValuesError('the values do not fit the chart: %s' % exc)
+        errors, schemas = validate_chart(processed, checked, is_secret)
+        for path, message, _chart in errors:
+            problems.append('%s: %s%s' % (dotted(path) or '(top level)', message, _describe(path, layers, merged)))
+        if not schemas:
+            warnings.append('the chart has no values schema: only merged, not validated')
+        values_for_checks = checked
+
+    mode = params.get('traitlets') or 'auto'
+    if mode not in TRAITLETS_MODES:
+        raise HubValuesError('traitlets: expected one of %s, got %s' % (', '.join(TRAITLETS_MODES), mode))
+    config, extra = _hub_config(values_for_checks, key)
+    if mode != 'never' and config is not None:
+        registry = hub_values_traitlets.load_registry()
+        if 'jupyterhub' in registry.missing:
+            if mode == 'always':
+                problems.append('traitlets: always, but jupyterhub cannot be imported by %s' % _python())
+            else:
+                warnings.append('hub.config not checked: jupyterhub cannot be imported here (traitlets: auto)')
+        else:
+            base = ((key,) if key else ()) + ('hub', 'config')
+            errors, notes = hub_values_traitlets.check_hub_config(config, extra, registry, base)
+            warnings.extend(notes)
+            for path, message in errors:
+                problems.append('%s: %s%s' % (dotted(path), message, _describe(path, layers, merged)))
+    if problems:
+        raise HubValuesError('the values of %d layer(s) (%s) are invalid:\n- %s'
+                             % (len(layers), ', '.join(labels), '\n- '.join(problems)))
+
+    content = dump_yaml(merged)
+    result = {
+        'content': content,
+        'sha256': hashlib.sha256(content.encode('utf-8')).hexdigest(),
+        'warnings': warnings,
+        'merged': merged,
+        'is_secret': is_secret,
+        'no_log_values': secret_strings(merged, is_secret),
+    }
+    if params.get('explain'):
+        result['explain'] = explain_lines(merged, values, labels, is_secret)
+    return result
+
+
+def _python():
+    import sys
+    return sys.executable
+
+
+def parse_mode(mode):
+    """``'0600'``/``0o600``/``'u=rw'``-free: an octal string or an int."""
+    if mode is None:
+        return 0o600
+    if isinstance(mode, int):
+        return mode
+    text = str(mode).strip()
+    try:
+        value = int(text, 8)
+    except ValueError:
+        raise HubValuesError('mode: expected an octal file mode such as 0600, got %s' % text)
+    if value < 0 or value > 0o7777:
+        raise HubValuesError('mode: expected an octal file mode such as 0600, got %s' % text)
+    return value
+
+
+def apply(params, planned, check_mode=False, diff_mode=False):
+    """Write ``dest`` when its content or mode differs (never in check mode). Returns the result
+    (without any secret: the diff is masked)."""
+    dest = params.get('dest')
+    result = {'changed': False, 'sha256': planned['sha256']}
+    if planned.get('explain') is not None:
+        result['explain'] = planned['explain']
+    if not dest:
+        return result
+    mode = parse_mode(params.get('mode'))
+    result['dest'] = dest
+    content = planned['content'].encode('utf-8')
+    before = read_bytes(dest)
+    content_changed = before != content
+    mode_changed = False
+    if before is not None:
+        mode_changed = stat.S_IMODE(os.stat(dest).st_mode) != mode
+    result['changed'] = content_changed or mode_changed
+    if diff_mode:
+        result['diff'] = masked_diff(dest, before, planned)
+    if result['changed'] and not check_mode:
+        if content_changed:
+            atomic_write(dest, content, mode)
+        else:
+            os.chmod(dest, mode)
+    return result
+
+
+def _has_path(tree, path):
+    node = tree
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def masked_diff(dest, before, planned):
+    """Ansible's diff (before/after texts) with every secret masked on both sides. In the current file,
+    a value at a path the new values no longer have is masked too (it may have come from a secret
+    layer); a secret that changes shows as '******** (changed)'."""
+    merged = planned['merged']
+    is_secret = planned['is_secret']
+    old = {}
+    before_text = ''
+    if before is not None and before.strip():
+        try:
+            old = yaml.safe_load(before.decode('utf-8', 'replace')) if yaml is not None else None
+        except yaml.YAMLError:
+            old = None
+        if isinstance(old, dict):
+            def old_secret(path):
+                return is_secret(path) or not _has_path(merged, path)
+            before_text = dump_yaml(mask(old, old_secret, other=merged))
+        else:
+            old = {}
+            before_text = '(the current file is not a YAML mapping; not shown)\n'
+    after_text = dump_yaml(mask(merged, is_secret, other=old))
+    return {'before': before_text, 'after': after_text,
+            'before_header': '%s (secrets masked)' % dest, 'after_header': '%s (secrets masked)' % dest}

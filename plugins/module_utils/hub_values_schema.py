@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A chart's contract: loading its defaults and values schema, and validating coalesced values.
+
+Validation is JSON Schema draft 7 (the ``jsonschema`` package), as Helm does with the chart's
+``values.schema.json`` after coalescing; every subchart's schema is applied to its own subtree.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import json
+import os
+import re
+import tarfile
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
+    Chart, HubValuesError, dotted, layer_values, parse_yaml, type_name)
+
+try:
+    import jsonschema
+    HAS_JSONSCHEMA = True
+except ImportError:
+    HAS_JSONSCHEMA = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading a chart's defaults and schema
+# --------------------------------------------------------------------------------------------------
+
+_FILE_CACHE = {}
+
+
+def _read(path, what):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        raise HubValuesError('cannot read %s %s: %s' % (what, path, exc.strerror or exc))
+
+
+def parse_schema_text(text, label):
+    """A schema from JSON or YAML text (z2jh keeps its source schema as YAML)."""
+    if isinstance(text, bytes):
+        text = text.decode('utf-8')
+    try:
+        schema = json.loads(text)
+    except ValueError:
+        schema = parse_yaml(text, label)
+    if not isinstance(schema, dict):
+        raise HubValuesError('%s: a values schema must be a JSON/YAML object, got %s' % (label, type_name(schema)))
+    return schema
+
+
+def load_values_file(path):
+    """A chart's default values file (cached by path, size and mtime)."""
+    return _cached(path, 'values', lambda: layer_values(path, text=_read(path, 'chart values file')))
+
+
+def load_schema_file(path):
+    """A chart's values schema file, JSON or YAML (cached by path, size and mtime)."""
+    return _cached(path, 'schema', lambda: parse_schema_text(_read(path, 'chart schema file'), path))
+
+
+def _cached(path, kind, loader):
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise HubValuesError('cannot read %s file %s: %s' % (kind, path, exc.strerror))
+    key = (kind, os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_CACHE:
+        _FILE_CACHE[key] = loader()
+    return _FILE_CACHE[key]
+
+
+def _chart_meta(text, label):
+    meta = parse_yaml(text, label) or {}
+    if not isinstance(meta, dict) or not meta.get('name'):
+        raise HubValuesError('%s: not a Helm Chart.yaml (no name)' % label)
+    reqs = meta.get('dependencies')
+    if reqs is not None:
+        if not isinstance(reqs, list):
+            raise HubValuesError('%s: dependencies must be a list' % label)
+        reqs = [{'name': r.get('name'), 'alias': r.get('alias'), 'condition': r.get('condition'),
+                 'tags': r.get('tags') or []} for r in reqs if isinstance(r, dict)]
+    return str(meta['name']), reqs
+
+
+def load_chart_dir(path):
+    """An unpacked chart (as ``helm pull --untar`` leaves it): Chart.yaml, values.yaml,
+    values.schema.json (or values.schema.yaml), and subcharts under charts/ (directories or .tgz)."""
+    if not os.path.isdir(path):
+        raise HubValuesError('chart_dir %s: not a directory (expected an unpacked chart, as helm pull --untar '
+                             'leaves it)' % path)
+    chart_yaml = os.path.join(path, 'Chart.yaml')
+    if not os.path.isfile(chart_yaml):
+        raise HubValuesError('chart_dir %s: no Chart.yaml' % path)
+    name, reqs = _chart_meta(_read(chart_yaml, 'Chart.yaml'), chart_yaml)
+    values_path = os.path.join(path, 'values.yaml')
+    values = load_values_file(values_path) if os.path.isfile(values_path) else {}
+    schema = None
+    for candidate in ('values.schema.json', 'values.schema.yaml'):
+        schema_path = os.path.join(path, candidate)
+        if os.path.isfile(schema_path):
+            schema = load_schema_file(schema_path)
+            break
+    deps = []
+    charts = os.path.join(path, 'charts')
+    if os.path.isdir(charts):
+        for entry in sorted(os.listdir(charts)):
+            full = os.path.join(charts, entry)
+            if os.path.isdir(full) and os.path.isfile(os.path.join(full, 'Chart.yaml')):
+                deps.append(load_chart_dir(full))
+            elif entry.endswith('.tgz') and os.path.isfile(full):
+                deps.append(load_chart_archive(full))
+    return Chart(name, values, schema, deps, reqs, source=path)
+
+
+def load_chart_archive(path):
+    """A packaged chart (.tgz) with its Chart.yaml, values.yaml and values.schema.json."""
+    try:
+        with tarfile.open(path, 'r:gz') as tar:
+            files = {}
+            for member in tar.getmembers():
+                parts = member.name.split('/')
+                if member.isfile() and len(parts) == 2:
+                    files[parts[1]] = tar.extractfile(member).read()
+    except (tarfile.TarError, IOError, OSError) as exc:
+        raise HubValuesError('cannot read chart archive %s: %s' % (path, exc))
+    if 'Chart.yaml' not in files:
+        raise HubValuesError('chart archive %s: no Chart.yaml' % path)
+    name, reqs = _chart_meta(files['Chart.yaml'], path + ':Chart.yaml')
+    values = layer_values(path + ':values.yaml', text=files['values.yaml']) if 'values.yaml' in files else {}
+    schema = None
+    if 'values.schema.json' in files:
+        schema = parse_schema_text(files['values.schema.json'], path + ':values.schema.json')
+    return Chart(name, values, schema, [], reqs, source=path)
+
+
+def chart_from_files(name, values_path=None, schema_path=None, dependencies=None):
+    """A chart described by a defaults file and a schema file (both optional)."""
+    values = load_values_file(values_path) if values_path else {}
+    schema = load_schema_file(schema_path) if schema_path else None
+    deps = list(dependencies or [])
+    reqs = [{'name': dep.name, 'alias': None, 'condition': None, 'tags': []} for dep in deps] or None
+    return Chart(name, values, schema, deps, reqs, source=values_path or schema_path or name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------------
+
+_VALIDATORS = {}
+
+
+def validator_for(schema):
+    """A compiled draft 7 validator, cached for the life of the process (keyed by the schema object,
+    which load_schema_file caches by file)."""
+    if not HAS_JSONSCHEMA:
+        raise HubValuesError('the Python package jsonschema is required to validate values against a '
+                             'chart schema (pip install jsonschema)')
+    key = id(schema)
+    cached = _VALIDATORS.get(key)
+    if cached is None or cached[0] is not schema:
+        try:
+            jsonschema.Draft7Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            raise HubValuesError('the chart schema is not a valid JSON Schema: %s' % exc.message)
+        cached = (schema, jsonschema.Draft7Validator(schema))
+        _VALIDATORS[key] = cached
+    return cached[1]
+
+
+def _suggest(word, choices):
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _schema_types(value):
+    return ' or '.join(value) if isinstance(value, list) else str(value)
+
+
+def _explain_error(error, path, is_secret):
+    """Yield (path, message) for one jsonschema error; values at secret paths are never shown."""
+    kind = error.validator
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind == 'additionalProperties' and isinstance(instance, dict):
+        allowed = set(schema.get('properties', {}))
+        patterns = [re.compile(p) for p in schema.get('patternProperties', {})]
+        for key in sorted(instance):
+            if key in allowed or any(p.search(key) for p in patterns):
+                continue
+            hint = _suggest(key, allowed)
+            message = 'unknown key, not allowed by the chart schema'
+            if hint:
+                message += ' (did you mean %s?)' % dotted(path + (hint,))
+            yield path + (key,), message
+        return
+    if kind == 'required' and isinstance(instance, dict):
+        for key in error.validator_value:
+            if key not in instance:
+                yield path + (key,), 'required key is missing'
+        return
+    if kind == 'type':
+        yield path, 'expected %s, got %s' % (_schema_types(error.validator_value), type_name(instance))
+        return
+    if kind == 'enum':
+        shown = '' if is_secret(path) else ', got %s' % json.dumps(instance, default=str)
+        yield path, 'expected one of %s%s' % (json.dumps(error.validator_value, default=str), shown)
+        return
+    if kind == 'pattern':
+        yield path, 'does not match the pattern %s' % error.validator_value
+        return
+    if kind in ('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength',
+                'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf', 'uniqueItems'):
+        yield path, 'fails %s: %s' % (kind, json.dumps(error.validator_value))
+        return
+    if is_secret(path):
+        yield path, 'fails the schema rule %r' % kind
+        return
+    yield path, error.message
+
+
+def validate_tree(schema, values, base_path=(), is_secret=None):
+    """Validate ``values`` against ``schema``; returns a sorted list of (path tuple, message)."""
+    if is_secret is None:
+        def is_secret(_path):
+            return False
+    out = []
+    for error in validator_for(schema).iter_errors(values):
+        path = tuple(base_path) + tuple(error.absolute_path)
+        for item in _explain_error(error, path, is_secret):
+            out.append(item)
+    return sorted(set(out), key=lambda item: (dotted(item[0]), item[1]))
+
+
+def validate_chart(chart, values, is_secret=None):
+    """Helm's ``ValidateAgainstSchema``: each chart's schema against its own part of the coalesced
+    values (subcharts under their key). Returns (errors, checked) where errors are (path, message, chart
+    name) and checked names the charts whose schema was applied."""
+    errors = []
+    checked = []
+    _validate_chart(chart, values, (), is_secret, errors, checked)
+    return errors, checked
+
+
+def _validate_chart(chart, values, base, is_secret, errors, checked):
+    if chart.schema is not None:
+        checked.append(chart.name)
+        for path, message in validate_tree(chart.schema, values, base, is_secret):
+            errors.append((path, message, chart.name))
+    for dep in chart.dependencies:
+        sub = values.get(dep.name) if isinstance(values, dict) else None
+        if isinstance(sub, dict):
+            _validate_chart(dep, sub, base + (dep.name,), is_secret, errors, checked)
+
