@@ -12,7 +12,7 @@ name: hub_entry_errors
 short_description: Every problem of a C(hubs) list, as clear messages
 description:
   - Returns a list of messages (empty when every entry is good). Also provides C(hub_auth_values), C(hub_urls),
-    C(hub_admin_hint) and C(hub_split_image) for the C(hub) role.
+    C(hub_admin_hint), C(hub_split_image), C(hub_charts_needed) and C(hub_shortcut_values) for the C(hub) role.
 options:
   _input:
     description: The C(hubs) list.
@@ -28,8 +28,14 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
     admin_hint,
     auth_values,
+    charts_needed,
     hub_entry_errors,
     hub_urls,
+    missing_values_files,
+    nfs_volume,
+    nfs_volume_mount,
+    shortcut_values,
+    values_file_layer,
     split_image,
 )
 
@@ -54,4 +60,10 @@ class FilterModule(object):
             "hub_urls": hub_urls,
             "hub_admin_hint": admin_hint,
             "hub_split_image": split_image,
+            "hub_charts_needed": charts_needed,
+            "hub_shortcut_values": shortcut_values,
+            "hub_missing_values_files": missing_values_files,
+            "hub_values_file_layer": values_file_layer,
+            "hub_nfs_volume": nfs_volume,
+            "hub_nfs_volume_mount": nfs_volume_mount,
         }

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 KINDS = ("jupyterhub", "binderhub")
@@ -352,3 +353,74 @@ def admin_hint(hub, scheme="https"):
         return ("launch from the LMS (LTI 1.3 tool pointing at %shub/lti13/oauth_callback); admins: %s."
                 % (urls["hub_url"], who))
     return "log in at %shub/login with %s as %s." % (urls["hub_url"], atype, who)
+
+
+def charts_needed(hubs, charts):
+    """The distinct charts (name, version, repo) that the hubs use, in first-use order."""
+    seen = []
+    for hub in hubs or []:
+        kind = hub["kind"]
+        version = str(hub.get("chart_version") or charts[kind]["version"])
+        item = {"name": kind, "version": version, "repo": charts[kind]["repo"]}
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _profile(profile):
+    out = {k: v for k, v in profile.items() if k != "image"}
+    if profile.get("image"):
+        override = dict(out.get("kubespawner_override") or {})
+        image = profile["image"]
+        override["image"] = image if isinstance(image, str) else "%s:%s" % (image["name"], image.get("tag", "latest"))
+        out["kubespawner_override"] = override
+    return out
+
+
+def shortcut_values(hub):
+    """Helm values for the entry's `image` and `profiles` shortcuts (under `jupyterhub:` for a BinderHub)."""
+    singleuser = {}
+    if hub.get("image"):
+        singleuser["image"] = split_image(hub["image"])
+    if hub.get("profiles"):
+        singleuser["profileList"] = [_profile(p) for p in hub["profiles"]]
+    if not singleuser:
+        return {}
+    values = {"singleuser": singleuser}
+    return {"jupyterhub": values} if hub.get("kind") == "binderhub" else values
+
+
+def resolve_path(path, base_dir):
+    """A values file named in the inventory: absolute, or relative to the inventory folder."""
+    return path if os.path.isabs(path) else os.path.join(base_dir or ".", path)
+
+
+def missing_values_files(hubs, base_dir):
+    """Messages for every values file a hub names that does not exist on the controller."""
+    errors = []
+    for index, hub in enumerate(hubs or []):
+        files = hub.get("values_files") if isinstance(hub, dict) else None
+        if not isinstance(files, list):
+            continue
+        for path in files:
+            if isinstance(path, str) and path and not os.path.isfile(resolve_path(path, base_dir)):
+                errors.append("%s: values file %s not found (looked for %s; relative paths start at the "
+                              "inventory folder)." % (_label(index, hub), path, resolve_path(path, base_dir)))
+    return errors
+
+
+def values_file_layer(path, base_dir):
+    """A layer for module hub_values: the file's text (parsed there, so YAML errors name file and line)."""
+    with open(resolve_path(path, base_dir)) as handle:
+        return {"name": path, "values": handle.read()}
+
+
+def nfs_volume(volume):
+    """A shared project folder as a pod volume (NFS, no PVC needed)."""
+    return {"name": volume["name"], "nfs": {"server": volume["server"], "path": volume["path"],
+                                            "readOnly": bool(volume.get("read_only", False))}}
+
+
+def nfs_volume_mount(volume):
+    return {"name": volume["name"], "mountPath": volume["mount_path"],
+            "readOnly": bool(volume.get("read_only", False))}

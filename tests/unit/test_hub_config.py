@@ -220,3 +220,49 @@ def test_urls_and_hints():
 ])
 def test_split_image(ref, expected):
     assert split_image(ref) == expected
+
+
+def test_charts_needed_distinct_in_order():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import charts_needed
+    charts = {"jupyterhub": {"repo": "r", "version": "4.4.0"}, "binderhub": {"repo": "r", "version": "1.0"}}
+    hubs = [jhub(), bhub(), jhub(name="chem", chart_version="4.3.0"), jhub(name="bio")]
+    assert charts_needed(hubs, charts) == [
+        {"name": "jupyterhub", "version": "4.4.0", "repo": "r"},
+        {"name": "binderhub", "version": "1.0", "repo": "r"},
+        {"name": "jupyterhub", "version": "4.3.0", "repo": "r"},
+    ]
+
+
+def test_shortcut_values_image_and_profiles():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import shortcut_values
+    assert shortcut_values(jhub()) == {}
+    values = shortcut_values(jhub(image="quay.io/lab/py:1", profiles=[
+        {"display_name": "R", "image": {"name": "quay.io/lab/r", "tag": "2"}, "default": True},
+        {"display_name": "Big", "kubespawner_override": {"mem_limit": "8G"}}]))
+    assert values == {"singleuser": {
+        "image": {"name": "quay.io/lab/py", "tag": "1"},
+        "profileList": [
+            {"display_name": "R", "default": True, "kubespawner_override": {"image": "quay.io/lab/r:2"}},
+            {"display_name": "Big", "kubespawner_override": {"mem_limit": "8G"}}]}}
+    assert list(shortcut_values(bhub(image="a:b"))) == ["jupyterhub"]
+
+
+def test_values_files_resolved_from_the_inventory_folder(tmp_path):
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
+        missing_values_files, values_file_layer)
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "physics.values.yaml").write_text("singleuser: {}\n")
+    hubs = [jhub(values_files=["files/physics.values.yaml", "files/nope.yaml"])]
+    assert missing_values_files(hubs, str(tmp_path)) == [
+        "hubs[0] (physics): values file files/nope.yaml not found (looked for %s/files/nope.yaml; relative "
+        "paths start at the inventory folder)." % tmp_path]
+    assert values_file_layer("files/physics.values.yaml", str(tmp_path)) == {
+        "name": "files/physics.values.yaml", "values": "singleuser: {}\n"}
+
+
+def test_shared_nfs_volume():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import nfs_volume, nfs_volume_mount
+    vol = {"name": "projects", "server": "nfs.lab", "path": "/srv/p", "mount_path": "/home/jovyan/p"}
+    assert nfs_volume(vol) == {"name": "projects", "nfs": {"server": "nfs.lab", "path": "/srv/p", "readOnly": False}}
+    assert nfs_volume_mount(dict(vol, read_only=True)) == {"name": "projects", "mountPath": "/home/jovyan/p",
+                                                           "readOnly": True}
