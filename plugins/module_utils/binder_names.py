@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import os
 import re
 import string
 
@@ -117,6 +118,9 @@ def provider_slug(repo, provider="auto"):
     match = _GIT_SSH.match(repo)
     if match and "://" not in repo:
         return "ssh://%s/%s" % match.groups()
+    if "://" not in repo:
+        # A local path (BinderHub never sees one): named as its file:// URL, so the name starts with a letter.
+        return "file://" + os.path.abspath(os.path.expanduser(repo))
     return repo
 
 
@@ -163,6 +167,25 @@ def split_image(image):
     if sep and ("." in first or ":" in first or first == "localhost"):
         return first, rest, tag
     return None, name, tag
+
+
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def image_reference_problems(image):
+    """Problems with ``image`` as a registry reference ``[host[:port]/]path[:tag]`` (empty when valid)."""
+    registry, repository, tag = split_image(image)
+    problems = []
+    if len(repository) > 255:
+        problems.append("the repository part of %r is longer than 255 characters" % image)
+    for component in repository.split("/"):
+        if not _COMPONENT.match(component):
+            problems.append("%r: path component %r must be lower-case letters and digits separated by '.', "
+                            "'_', '__' or '-'" % (image, component))
+    if tag is not None and not _TAG.match(tag):
+        problems.append("%r: tag %r is not a valid tag" % (image, tag))
+    return problems
 
 
 def is_sha1(ref):

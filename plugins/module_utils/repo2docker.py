@@ -31,6 +31,7 @@ import tempfile
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names import (
     binder_image_name,
+    image_reference_problems,
     is_sha1,
     split_image,
     validate_image_prefix,
@@ -172,15 +173,20 @@ def target_image(resolved_ref, repo, image_name=None, image_prefix=None, binder_
         if problems:
             raise Repo2DockerError("bad_input", "; ".join(problems))
         try:
-            return binder_image_name(image_prefix, repo, resolved_ref, binder_provider)
+            image = binder_image_name(image_prefix, repo, resolved_ref, binder_provider)
         except ValueError as exc:
             raise Repo2DockerError("bad_input", str(exc))
-    if image_name != image_name.lower() or " " in image_name:
-        raise Repo2DockerError("bad_input", "image_name %r must be lower case without spaces" % image_name)
-    registry, repository, tag = split_image(image_name)
-    if "@" in image_name:
-        raise Repo2DockerError("bad_input", "image_name %r must not carry a digest" % image_name)
-    return image_name if tag else "%s:%s" % (image_name, resolved_ref)
+    else:
+        if image_name != image_name.lower() or " " in image_name:
+            raise Repo2DockerError("bad_input", "image_name %r must be lower case without spaces" % image_name)
+        if "@" in image_name:
+            raise Repo2DockerError("bad_input", "image_name %r must not carry a digest" % image_name)
+        registry, repository, tag = split_image(image_name)
+        image = image_name if tag else "%s:%s" % (image_name, resolved_ref)
+    problems = image_reference_problems(image)
+    if problems:
+        raise Repo2DockerError("bad_input", "; ".join(problems))
+    return image
 
 
 # --------------------------------------------------------------------------------------------------
@@ -522,7 +528,7 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
 
     result["changed"] = bool(params.get("force")) or not result["exists"]
     if not result["changed"] or check_mode:
-        return result
+        return with_summary(result)
 
     engine_host = engine_host or find_engine_host(params.get("engine_host"))
     engine_ping(engine_host)
@@ -565,4 +571,13 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
             raise Repo2DockerError("build_failed", "the push of %s did not reach the registry" % image)
         result["digest"] = digest
         result["pushed"] = True
+    return with_summary(result)
+
+
+SUMMARY_KEYS = ("image", "name", "tag", "digest", "resolved_ref", "built")
+
+
+def with_summary(result):
+    """Add ``summary``: the keys a hub needs (image, name, tag, digest, resolved_ref, built)."""
+    result["summary"] = dict((key, result.get(key)) for key in SUMMARY_KEYS)
     return result

@@ -201,6 +201,10 @@ checked:
   description: Where existence was checked, V(registry) or V(engine).
   returned: always
   type: str
+summary:
+  description: The keys a hub needs, as one dict (image, name, tag, digest, resolved_ref, built).
+  returned: always
+  type: dict
 cmd:
   description: The repo2docker command line that ran (it never holds credentials).
   returned: when built
