@@ -23,7 +23,7 @@ description:
   - Registry credentials go to repo2docker only through a private, temporary Docker config file; they are
     never on a command line or in the module's output.
 author:
-  - versatile.jupyter developers
+  - versatile.jupyter developers (@versatile)
 requirements:
   - git on the host that builds
   - jupyter-repo2docker (2024.07.0 is the version tested; it talks to the Docker API without buildx)
@@ -194,7 +194,7 @@ pushed:
   returned: always
   type: bool
 exists:
-  description: Whether the image existed before this run (where O(checked) says).
+  description: Whether the image existed before this run (where RV(checked) says).
   returned: always
   type: bool
 checked:
