@@ -141,9 +141,14 @@ if HAS_YAML:
     class _Dumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
         """SafeDumper that quotes every string Helm's YAML library would read as something else."""
 
+    # Line breaks other than \n and non-printable characters: always double-quoted with escapes.
+    _SPECIAL_CHARS = re.compile(u'[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]')
+
     def _represent_str(dumper, data):
         style = None
-        if data == '<<' or (data and go_scalar(data) is not _NOT_SPECIAL):
+        if _SPECIAL_CHARS.search(data):
+            style = '"'
+        elif data == '<<' or (data and go_scalar(data) is not _NOT_SPECIAL):
             style = "'"
         elif '\n' in data and not re.search(r'[ \t]\n|[ \t]$|^\s', data):
             style = '|'

@@ -1,0 +1,165 @@
+"""Unit tests: Helm-compatible parsing, merging, coalescing and provenance (hub_values_merge)."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
+    Chart, HubValuesError, coalesce, dotted, go_scalar, layer_values, merge_layers, merge_maps, origin,
+    parse_yaml, render_values)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import dump_yaml
+
+
+# ---------------------------------------------------------------------------------------------- merge
+
+def test_maps_merge_key_by_key():
+    assert merge_layers([{'a': {'b': 1, 'c': 2}}, {'a': {'c': 3, 'd': 4}}]) == {'a': {'b': 1, 'c': 3, 'd': 4}}
+
+
+def test_lists_and_scalars_are_replaced_not_merged():
+    merged = merge_layers([{'l': [1, 2, 3], 's': 'x'}, {'l': [9], 's': 'y'}])
+    assert merged == {'l': [9], 's': 'y'}
+
+
+def test_null_is_kept_for_helm_to_delete_the_default():
+    assert merge_layers([{'a': {'b': 1}}, {'a': {'b': None}}]) == {'a': {'b': None}}
+
+
+def test_map_replaces_scalar_and_scalar_replaces_map():
+    assert merge_layers([{'a': 1}, {'a': {'b': 2}}]) == {'a': {'b': 2}}
+    assert merge_layers([{'a': {'b': 2}}, {'a': 'flat'}]) == {'a': 'flat'}
+    assert merge_layers([{'a': {'b': 2}}, {'a': None}, {'a': {'c': 3}}]) == {'a': {'c': 3}}
+
+
+def test_merge_does_not_change_its_inputs():
+    first, second = {'a': {'b': 1}}, {'a': {'c': 2}}
+    merged = merge_maps(first, second)
+    merged['a']['d'] = 3
+    assert first == {'a': {'b': 1}} and second == {'a': {'c': 2}}
+
+
+# ------------------------------------------------------------------------------------------- coalesce
+
+def test_coalesce_null_deletes_default_and_defaults_fill_in():
+    chart = Chart('c', {'hub': {'db': {'type': 'sqlite-pvc', 'pvc': {'size': '1Gi'}}, 'image': 'x'}})
+    got = coalesce(chart, {'hub': {'db': {'type': None}}})
+    assert got == {'hub': {'db': {'pvc': {'size': '1Gi'}}, 'image': 'x'}}
+
+
+def test_coalesce_keeps_null_where_chart_has_no_default():
+    assert coalesce(Chart('c', {'a': 1}), {'z': None, 'y': {'x': None}}) == {'a': 1, 'z': None, 'y': {'x': None}}
+
+
+def test_coalesce_type_conflicts_keep_the_users_value_with_a_warning():
+    warnings = []
+    chart = Chart('c', {'m': {'k': 1}, 's': 'scalar', 'top': {'x': 1}})
+    got = coalesce(chart, {'m': {'k': {'deep': 1}}, 's': {'now': 'map'}, 'top': 'flat'}, warnings=warnings)
+    assert got == {'m': {'k': {'deep': 1}}, 's': {'now': 'map'}, 'top': 'flat'}
+    assert any('m.k' in w for w in warnings) and any('c.s' in w for w in warnings)
+
+
+def test_coalesce_does_not_change_chart_or_user_values():
+    chart = Chart('c', {'a': {'b': 1}})
+    user = {'a': {'c': 2}}
+    coalesce(chart, user)
+    assert chart.values == {'a': {'b': 1}} and user == {'a': {'c': 2}}
+
+
+def _parent_with_sub(condition=None):
+    sub = Chart('sub', {'x': 1, 'global': {'g': 'sub-default', 'm': {'a': 1}}})
+    return Chart('parent', {'global': {'g': 'parent', 'm': {'b': 2}}, 'sub': {'x': 2}}, None, [sub],
+                 [{'name': 'sub', 'alias': None, 'condition': condition, 'tags': []}])
+
+
+def test_subchart_gets_its_defaults_and_the_parents_globals():
+    values, processed = render_values(_parent_with_sub(), {'sub': {'y': 3}})
+    assert [dep.name for dep in processed.dependencies] == ['sub']
+    assert values['sub'] == {'x': 2, 'y': 3, 'global': {'g': 'parent', 'm': {'a': 1, 'b': 2}}}
+
+
+def test_subchart_key_must_be_a_map():
+    with pytest.raises(HubValuesError, match='type mismatch on sub'):
+        render_values(_parent_with_sub(), {'sub': 'oops'})
+
+
+def test_subchart_condition_false_removes_the_subchart():
+    values, processed = render_values(_parent_with_sub('sub.enabled'), {'sub': {'enabled': False}})
+    assert processed.dependencies == []
+    assert 'global' not in values['sub']
+
+
+# ------------------------------------------------------------------------------------------- parsing
+
+@pytest.mark.parametrize('text,value', [
+    ('y', True), ('n', False), ('on', True), ('1:20', '1:20'), ('2026-01-01', '2026-01-01'),
+    ('0o17', 15), ('0x1F', 31), ('08', 8.0), ('007', 7), ('1_000', 1000), ('1e3', 1000.0), ('.5', 0.5),
+    ('~', None), ('=', '='), ('x', 'x'), ('+12', 12), ('-0x10', -16), ('0b101', 5),
+])
+def test_plain_scalars_are_read_like_helms_go_yaml(text, value):
+    assert parse_yaml('k: %s\n' % text, 't') == {'k': value}
+
+
+def test_go_scalar_says_which_strings_are_plain_strings():
+    assert go_scalar('hello') is not True and isinstance(go_scalar('8'), int)
+
+
+def test_boolean_like_keys_become_strings_like_in_helm():
+    assert parse_yaml('n: 1\ny: 2\n3: 3\n', 't') == {'false': 1, 'true': 2, '3': 3}
+
+
+def test_yaml_error_names_the_layer_and_line():
+    with pytest.raises(HubValuesError, match=r'files/x.yaml: YAML error at line 4, column \d+'):
+        layer_values('files/x.yaml', values='a: 1\nb:\n  - c\n d: [\n')
+
+
+def test_a_layer_must_be_a_mapping():
+    with pytest.raises(HubValuesError, match='layer 2 x: expected a mapping .* got list'):
+        layer_values('layer 2 x', values='- a\n- b\n')
+    with pytest.raises(HubValuesError, match='got string'):
+        layer_values('l', values='just text')
+
+
+def test_empty_layer_is_an_empty_mapping():
+    assert layer_values('l', values='') == {} and layer_values('l', values=None) == {}
+    assert layer_values('l', values='# only a comment\n') == {}
+
+
+def test_mapping_values_are_normalized():
+    assert layer_values('l', values={7: (1, 2), True: {'a': None}}) == {'7': [1, 2], 'true': {'a': None}}
+
+
+# ------------------------------------------------------------------------- YAML output round trip
+
+tricky = st.sampled_from(['y', 'n', 'yes', 'off', '08', '0o17', '1:20', '2026-01-01', '=', '~', '', 'null',
+                          '1_000', '1e3', '.5', '<<', '0x1F', 'multi\nline\n', ' lead', 'trail ', 'a: b',
+                          '- x', '#c', '%p', '@x', '"q"', "'q'", 'tab\there', 'ünï'])
+json_like = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2 ** 31, 2 ** 31), tricky, st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.one_of(tricky, st.text(max_size=5)),
+                                                                         inner, max_size=3)),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.one_of(tricky, st.text(max_size=5)), json_like, max_size=4))
+def test_written_yaml_reads_back_the_same_under_helms_rules(values):
+    assert parse_yaml(dump_yaml(values), 'out') == values
+
+
+def test_dump_is_deterministic_and_sorted():
+    assert dump_yaml({'b': 1, 'a': {'d': 'y', 'c': '08'}}) == "a:\n  c: '08'\n  d: 'y'\nb: 1\n"
+
+
+# -------------------------------------------------------------------------------------- provenance
+
+def test_origin_is_the_last_layer_holding_the_path():
+    layers = [{'a': {'b': 1, 'c': 1}}, {'a': {'c': 2}}, {'x': 1}]
+    assert origin(layers, ('a', 'b')) == 0
+    assert origin(layers, ('a', 'c')) == 1
+    assert origin(layers, ('a',)) == 1
+    assert origin(layers, ('a', 'zz')) is None
+    assert origin([{'l': [1, 2]}, {'l': [3]}], ('l', 0)) == 1
+
+
+def test_dotted_paths():
+    assert dotted(('hub', 'config', 'A', 0, 'b')) == 'hub.config.A[0].b'
+    assert dotted(('metadata', 'annotations', 'hub.jupyter.org/x')) == 'metadata.annotations["hub.jupyter.org/x"]'
