@@ -20,6 +20,7 @@ __metaclass__ = type
 import difflib
 import importlib
 import re
+import warnings
 
 # The packages whose classes are checked (import name -> PyPI name).
 CHECKED_PACKAGES = (
@@ -100,14 +101,20 @@ def _entry_points(group):
 def load_registry(packages=CHECKED_PACKAGES, others=OTHER_IMAGE_CLASSES):
     """Import the packages (once per process) and collect their Configurable classes."""
     key = (tuple(packages), tuple(sorted(others.items())))
-    if key in _REGISTRY:
-        return _REGISTRY[key]
+    if key not in _REGISTRY:
+        with warnings.catch_warnings():
+            # their import-time deprecation warnings are not the user's business
+            warnings.simplefilter('ignore')
+            _REGISTRY[key] = _load_registry(packages, others)
+    return _REGISTRY[key]
+
+
+def _load_registry(packages, others):
     registry = Registry()
     try:
         from traitlets.config import Configurable
     except ImportError:
         registry.missing = [pypi for _mod, pypi in packages]
-        _REGISTRY[key] = registry
         return registry
     for mod, pypi in list(packages) + [(mod, None) for mod in sorted(set(others.values()))]:
         try:
@@ -137,7 +144,6 @@ def load_registry(packages=CHECKED_PACKAGES, others=OTHER_IMAGE_CLASSES):
         module = getattr(cls, '__module__', '') or ''
         if module.split('.')[0] in loaded or module.startswith('traitlets'):
             registry.classes.setdefault(cls.__name__, []).append(cls)
-    _REGISTRY[key] = registry
     return registry
 
 

@@ -1,0 +1,134 @@
+"""Unit tests: validation against the real z2jh 4.4.0 and BinderHub chart contracts (../shared/upstream)."""
+import json
+import os
+import tarfile
+
+import pytest
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import plan
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
+    load_chart_dir, validate_tree)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UPSTREAM = os.path.join(os.path.dirname(REPO), 'shared', 'upstream')
+Z2JH_VALUES = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.yaml')
+Z2JH_SCHEMA = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.schema.yaml')
+BINDER_VALUES = os.path.join(UPSTREAM, 'binderhub-values.yaml')
+BINDER_SCHEMA = os.path.join(UPSTREAM, 'binderhub-values.schema.yaml')
+needs_upstream = pytest.mark.skipif(
+    not all(os.path.isfile(p) for p in (Z2JH_VALUES, Z2JH_SCHEMA, BINDER_VALUES, BINDER_SCHEMA)),
+    reason='the upstream chart values/schemas are not in ../shared/upstream (see its README)')
+
+
+def z2jh(*layers, **extra):
+    params = dict(layers=[{'name': name, 'values': values} for name, values in layers],
+                  chart_values=Z2JH_VALUES, chart_schema=Z2JH_SCHEMA, traitlets='never')
+    params.update(extra)
+    return params
+
+
+def binderhub(*layers, **extra):
+    params = z2jh(*layers, **extra)
+    params.update(chart_values=BINDER_VALUES, chart_schema=BINDER_SCHEMA, subchart_key='jupyterhub',
+                  subchart_values=Z2JH_VALUES, subchart_schema=Z2JH_SCHEMA)
+    return params
+
+
+def errors_of(params):
+    with pytest.raises(HubValuesError) as info:
+        plan(params)
+    return str(info.value)
+
+
+@needs_upstream
+def test_realistic_z2jh_values_pass():
+    result = plan(z2jh(('defaults', {'hub': {'db': {'type': 'sqlite-pvc'}}, 'proxy': {'service': {'type': 'ClusterIP'}}}),
+                       ('hub file', {'singleuser': {'image': {'name': 'quay.io/lab/physics', 'tag': '2026.11'},
+                                                    'defaultUrl': '/lab', 'storage': {'type': 'dynamic'}},
+                                     'ingress': {'enabled': True, 'hosts': ['physics.hub.example.org']}})))
+    assert result['warnings'] == []
+
+
+@needs_upstream
+def test_type_error_names_path_and_layer():
+    message = errors_of(z2jh(('defaults', {}), ('files/hubs/physics.values.yaml', {'singleuser': {'image': {'tag': 2026}}})))
+    assert ('singleuser.image.tag: expected string, got integer, set by layer 2 files/hubs/physics.values.yaml'
+            in message)
+
+
+@needs_upstream
+def test_unknown_key_gets_did_you_mean():
+    message = errors_of(z2jh(('hub values', {'singleuser': {'defaultUrll': '/lab'}})))
+    assert 'singleuser.defaultUrll: unknown key' in message
+    assert 'did you mean singleuser.defaultUrl?' in message and 'set by layer 1 hub values' in message
+
+
+@needs_upstream
+def test_every_error_is_reported_not_only_the_first():
+    message = errors_of(z2jh(('a', {'cull': {'timeout': 'soon'}}), ('b', {'proxy': {'https': {'enabled': 'yes'}}})))
+    assert 'cull.timeout' in message and 'layer 1 a' in message
+    assert 'proxy.https.enabled' in message and 'layer 2 b' in message
+
+
+@needs_upstream
+def test_null_that_deletes_a_required_default_is_blamed():
+    message = errors_of(z2jh(('defaults', {}), ('oops', {'singleuser': None})))
+    assert 'singleuser: required key is missing, deleted by null in layer 2 oops' in message
+
+
+@needs_upstream
+def test_binderhub_defaults_pass_both_schemas():
+    assert plan(binderhub(('empty', {})))['warnings'] == []
+
+
+@needs_upstream
+def test_binderhub_jupyterhub_subtree_is_checked_against_z2jh():
+    message = errors_of(binderhub(('binder.yaml', {'jupyterhub': {'hub': {'baseUrl': 5}}})))
+    assert 'jupyterhub.hub.baseUrl: expected string, got integer, set by layer 1 binder.yaml' in message
+
+
+@needs_upstream
+def test_binderhub_own_schema_is_checked():
+    message = errors_of(binderhub(('binder.yaml', {'imageBuilderType': 'docker-in-docker'})))
+    assert 'imageBuilderType' in message and 'layer 1 binder.yaml' in message
+
+
+@needs_upstream
+def test_chart_dir_as_helm_pull_untar_leaves_it(tmp_path):
+    """An unpacked BinderHub chart with the z2jh chart packaged under charts/ (as a .tgz)."""
+    chart = tmp_path / 'binderhub'
+    (chart / 'charts').mkdir(parents=True)
+    (chart / 'Chart.yaml').write_text('apiVersion: v2\nname: binderhub\nversion: 0.0.1\ndependencies:\n'
+                                      '  - name: jupyterhub\n    version: 4.4.0\n')
+    (chart / 'values.yaml').write_bytes(open(BINDER_VALUES, 'rb').read())
+    (chart / 'values.schema.yaml').write_bytes(open(BINDER_SCHEMA, 'rb').read())
+    sub = tmp_path / 'jupyterhub'
+    sub.mkdir()
+    (sub / 'Chart.yaml').write_text('apiVersion: v2\nname: jupyterhub\nversion: 4.4.0\n')
+    (sub / 'values.yaml').write_bytes(open(Z2JH_VALUES, 'rb').read())
+    import yaml
+    (sub / 'values.schema.json').write_text(json.dumps(yaml.safe_load(open(Z2JH_SCHEMA))))
+    with tarfile.open(str(chart / 'charts' / 'jupyterhub-4.4.0.tgz'), 'w:gz') as tar:
+        tar.add(str(sub), arcname='jupyterhub')
+    loaded = load_chart_dir(str(chart))
+    assert [dep.name for dep in loaded.dependencies] == ['jupyterhub']
+    params = {'layers': [{'name': 'l', 'values': {'jupyterhub': {'hub': {'baseUrl': 5}}}}],
+              'chart_dir': str(chart), 'subchart_key': 'jupyterhub', 'traitlets': 'never'}
+    assert 'jupyterhub.hub.baseUrl: expected string' in errors_of(params)
+
+
+def test_secret_values_are_not_echoed_in_schema_messages():
+    schema = {'type': 'object', 'properties': {'password': {'enum': ['a', 'b']}, 'n': {'const': 3}}}
+    out = validate_tree(schema, {'password': 'hunter2', 'n': 'hunter2'},
+                        is_secret=lambda path: path[-1:] in (('password',), ('n',)))
+    assert out and all('hunter2' not in message for _path, message in out)
+
+
+def test_bad_chart_inputs_fail_clearly(tmp_path):
+    with pytest.raises(HubValuesError, match='chart_dir .*: not a directory'):
+        plan({'layers': [{'name': 'l', 'values': {}}], 'chart_dir': str(tmp_path / 'nope')})
+    bad = tmp_path / 'schema.json'
+    bad.write_text('{"type": 5}')
+    with pytest.raises(HubValuesError, match='not a valid JSON Schema'):
+        plan({'layers': [{'name': 'l', 'values': {}}], 'chart_schema': str(bad)})
