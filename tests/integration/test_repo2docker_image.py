@@ -150,3 +150,27 @@ def test_unreachable_and_missing_ref(engine, env_repo):
     with pytest.raises(r2d.Repo2DockerError) as err:
         r2d.ensure_image(local_params(engine, env_repo["url"], ref="no-such-branch"))
     assert err.value.kind == "ref_not_found"
+
+
+def test_bearer_token_registry(env_repo):
+    """The real registry in token mode (its token service is the token_issuer stand-in): podman pushes
+    through the token flow, the module's existence check follows the Bearer challenge."""
+    registry = env.Registry({USER: PASSWORD}, token=True)
+    engine = env.PodmanService(insecure_registries=[registry.host])
+    try:
+        params = push_params(engine, registry, env_repo["url"])
+        first = r2d.ensure_image(params)
+        assert first["built"] is True and first["pushed"] is True
+        repository = first["name"].split("/", 1)[1]
+        assert registry.manifest_digest(repository, env_repo["sha"], USER, PASSWORD) == first["digest"]
+        second = r2d.ensure_image(params)
+        assert second["changed"] is False and second["digest"] == first["digest"]
+        scopes = [q.get("scope") for q in registry.issuer.requests]
+        assert ["repository:%s:pull" % repository] in scopes       # the module's token request
+        with pytest.raises(r2d.Repo2DockerError) as err:
+            r2d.ensure_image(dict(params, registry_password="wrong"))
+        assert err.value.kind == "credentials_refused"
+    finally:
+        engine.remove_images(registry.host)
+        engine.stop()
+        registry.stop()
