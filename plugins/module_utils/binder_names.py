@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: versatile.jupyter developers
-# Apache License 2.0 (see LICENSE)
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Image names exactly as BinderHub gives them, so a BinderHub sharing the registry finds our images.
 
 BinderHub (binderhub/builder.py) names an image

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: versatile.jupyter developers
-# Apache License 2.0 (see LICENSE)
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Idempotent repo2docker builds: resolve a git ref, name the image, look for it, build and push it.
 
 Plain functions (no Ansible import) used by the module versatile.jupyter.repo2docker_image and tested
@@ -77,7 +77,7 @@ def run(argv, env=None, cwd=None, timeout=None):
     full_env.setdefault("GIT_TERMINAL_PROMPT", "0")
     try:
         proc = subprocess.run(argv, env=full_env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     except FileNotFoundError as exc:
         return 127, "", str(exc)
     except subprocess.TimeoutExpired:
@@ -224,7 +224,7 @@ def _hub_repository(image):
 def parse_challenge(header):
     """``WWW-Authenticate`` -> (scheme lower case, {param: value})."""
     header = (header or "").strip()
-    scheme, _, rest = header.partition(" ")
+    scheme, rest = (header.split(" ", 1) + [""])[:2]
     params = dict((k.lower(), v) for k, v in re.findall(r'(\w+)="([^"]*)"', rest))
     return scheme.lower(), params
 
