@@ -104,8 +104,10 @@ def go_scalar(text):
 
 if HAS_YAML:
     _GO_TAG = 'tag:versatile.jupyter,2026:go-scalar'
+    # libyaml's parser when PyYAML has it (about ten times faster); resolve() below works with both.
+    _BaseLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
-    class _HelmLikeLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+    class _HelmLikeLoader(_BaseLoader):  # pylint: disable=too-many-ancestors
         """SafeLoader that reads plain scalars the way Helm's YAML library does (see go_scalar);
         mapping keys become strings, as in the JSON that Helm works on."""
 
@@ -116,7 +118,7 @@ if HAS_YAML:
                 if go_scalar(value) is _NOT_SPECIAL:
                     return 'tag:yaml.org,2002:str'
                 return _GO_TAG
-            return yaml.SafeLoader.resolve(self, kind, value, implicit)
+            return _BaseLoader.resolve(self, kind, value, implicit)
 
     def _construct_go_scalar(loader, node):
         return go_scalar(loader.construct_scalar(node))
@@ -259,8 +261,9 @@ class Chart:
         self.source = source or name
 
     def copy(self):
-        """A copy that coalescing may change (Helm changes the loaded chart in place)."""
-        return Chart(self.name, copy_tree(self.values), self.schema,
+        """A copy that coalescing may change (Helm changes the loaded chart in place). The values tree is
+        shared: nothing here changes a chart's values in place, they are only replaced."""
+        return Chart(self.name, self.values, self.schema,
                      [dep.copy() for dep in self.dependencies],
                      None if self.requirements is None else [dict(r) for r in self.requirements],
                      self.source)

@@ -138,7 +138,7 @@ def secret_strings(value, is_secret, path=()):
 # --------------------------------------------------------------------------------------------------
 
 if HAS_YAML:
-    class _Dumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+    class _Dumper(getattr(yaml, 'CSafeDumper', yaml.SafeDumper)):  # pylint: disable=too-many-ancestors
         """SafeDumper that quotes every string Helm's YAML library would read as something else."""
 
     # Line breaks other than \n and non-printable characters: always double-quoted with escapes.

@@ -154,6 +154,169 @@ def chart_from_files(name, values_path=None, schema_path=None, dependencies=None
 # --------------------------------------------------------------------------------------------------
 
 _VALIDATORS = {}
+_FAST = {}
+
+
+# --------------------------------------------------------------------------------------------------
+# A fast yes/no pre-check. jsonschema (pure Python) takes tens of milliseconds on z2jh's 3000-line
+# schema; most values are valid, so a closure-compiled check of the draft 7 keywords these charts use
+# answers "valid" first, and jsonschema, the authority, only runs to explain what is wrong. A schema
+# with any other keyword gets no pre-check. tests/unit/test_hub_values_schema.py checks that both agree.
+# --------------------------------------------------------------------------------------------------
+
+_ANNOTATIONS = frozenset(('description', 'default', 'title', '$schema', '$comment', 'examples', 'format',
+                          'readOnly', 'writeOnly', '$id'))
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _json_equal(one, two):
+    """jsonschema's equality: booleans are not numbers, containers compare item by item."""
+    if isinstance(one, bool) or isinstance(two, bool):
+        return isinstance(one, bool) and isinstance(two, bool) and one == two
+    if isinstance(one, dict) and isinstance(two, dict):
+        return set(one) == set(two) and all(_json_equal(one[k], two[k]) for k in one)
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(_json_equal(a, b) for a, b in zip(one, two))
+    if isinstance(one, (dict, list)) or isinstance(two, (dict, list)):
+        return False
+    if isinstance(one, str) != isinstance(two, str):
+        return False
+    return one == two
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_TYPE_CHECKS = {
+    'null': lambda v: v is None,
+    'boolean': lambda v: isinstance(v, bool),
+    'integer': lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    'number': _is_number,
+    'string': lambda v: isinstance(v, str),
+    'array': lambda v: isinstance(v, list),
+    'object': lambda v: isinstance(v, dict),
+}
+
+
+def _draft7_keywords():
+    return frozenset(jsonschema.Draft7Validator.VALIDATORS) if HAS_JSONSCHEMA else frozenset()
+
+
+def _compile(schema):
+    """A function instance -> bool for a (sub)schema, or raise _Unsupported."""
+    if schema is True or schema == {}:
+        return lambda _v: True
+    if schema is False:
+        return lambda _v: False
+    if not isinstance(schema, dict):
+        raise _Unsupported()
+    checks = []
+    for key, arg in schema.items():
+        if key in _ANNOTATIONS or key in ('then', 'else', 'properties', 'patternProperties'):
+            continue
+        if key == 'type':
+            names = arg if isinstance(arg, list) else [arg]
+            if any(name not in _TYPE_CHECKS for name in names):
+                raise _Unsupported()
+            tests = [_TYPE_CHECKS[name] for name in names]
+            checks.append(lambda v, tests=tests: any(test(v) for test in tests))
+        elif key == 'additionalProperties':
+            checks.append(_compile_object(schema))
+        elif key == 'required':
+            names = list(arg)
+            checks.append(lambda v, names=names: not isinstance(v, dict) or all(n in v for n in names))
+        elif key == 'enum':
+            options = list(arg)
+            checks.append(lambda v, options=options: any(_json_equal(o, v) for o in options))
+        elif key == 'const':
+            checks.append(lambda v, const=arg: _json_equal(const, v))
+        elif key in ('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'):
+            compare = {'minimum': lambda v, a: v >= a, 'maximum': lambda v, a: v <= a,
+                       'exclusiveMinimum': lambda v, a: v > a, 'exclusiveMaximum': lambda v, a: v < a}[key]
+            checks.append(lambda v, a=arg, compare=compare: not _is_number(v) or compare(v, a))
+        elif key in ('minLength', 'maxLength'):
+            low = key == 'minLength'
+            checks.append(lambda v, a=arg, low=low: not isinstance(v, str) or (len(v) >= a if low else len(v) <= a))
+        elif key in ('minItems', 'maxItems'):
+            low = key == 'minItems'
+            checks.append(lambda v, a=arg, low=low: not isinstance(v, list) or (len(v) >= a if low else len(v) <= a))
+        elif key == 'pattern':
+            rx = re.compile(arg)
+            checks.append(lambda v, rx=rx: not isinstance(v, str) or rx.search(v) is not None)
+        elif key == 'items':
+            if not isinstance(arg, (dict, bool)):
+                raise _Unsupported()
+            item = _compile(arg)
+            checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))
+        elif key in ('oneOf', 'anyOf', 'allOf'):
+            subs = [_compile(sub) for sub in arg]
+            if key == 'oneOf':
+                checks.append(lambda v, subs=subs: sum(1 for sub in subs if sub(v)) == 1)
+            elif key == 'anyOf':
+                checks.append(lambda v, subs=subs: any(sub(v) for sub in subs))
+            else:
+                checks.append(lambda v, subs=subs: all(sub(v) for sub in subs))
+        elif key == 'not':
+            sub = _compile(arg)
+            checks.append(lambda v, sub=sub: not sub(v))
+        elif key == 'if':
+            cond = _compile(arg)
+            then = _compile(schema['then']) if 'then' in schema else None
+            other = _compile(schema['else']) if 'else' in schema else None
+            checks.append(lambda v, cond=cond, then=then, other=other:
+                          (then is None or then(v)) if cond(v) else (other is None or other(v)))
+        elif key in _draft7_keywords():
+            raise _Unsupported()
+        # any other key is not a draft 7 keyword: jsonschema ignores it too (BinderHub's `global: {}`)
+    if ('properties' in schema or 'patternProperties' in schema) and 'additionalProperties' not in schema:
+        checks.append(_compile_object(schema))
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v, checks=checks: all(check(v) for check in checks)
+
+
+def _compile_object(schema):
+    props = dict((name, _compile(sub)) for name, sub in (schema.get('properties') or {}).items())
+    patterns = [(re.compile(rx), _compile(sub)) for rx, sub in (schema.get('patternProperties') or {}).items()]
+    extra = schema.get('additionalProperties', True)
+    extra_check = None if extra is True else _compile(extra)
+
+    def check(value):
+        if not isinstance(value, dict):
+            return True
+        for key, item in value.items():
+            matched = False
+            if key in props:
+                matched = True
+                if not props[key](item):
+                    return False
+            for rx, sub in patterns:
+                if rx.search(key):
+                    matched = True
+                    if not sub(item):
+                        return False
+            if not matched and extra_check is not None and not extra_check(item):
+                return False
+        return True
+    return check
+
+
+def fast_check(schema):
+    """The compiled pre-check of a schema (cached), or None when the schema uses other keywords."""
+    key = id(schema)
+    cached = _FAST.get(key)
+    if cached is None or cached[0] is not schema:
+        try:
+            compiled = _compile(schema)
+        except (_Unsupported, re.error, TypeError):
+            compiled = None
+        cached = (schema, compiled)
+        _FAST[key] = cached
+    return cached[1]
 
 
 def validator_for(schema):
@@ -231,7 +394,11 @@ def validate_tree(schema, values, base_path=(), is_secret=None):
         def is_secret(_path):
             return False
     out = []
-    for error in validator_for(schema).iter_errors(values):
+    validator = validator_for(schema)
+    fast = fast_check(schema)
+    if fast is not None and fast(values):
+        return out
+    for error in validator.iter_errors(values):
         path = tuple(base_path) + tuple(error.absolute_path)
         for item in _explain_error(error, path, is_secret):
             out.append(item)

@@ -132,3 +132,74 @@ def test_bad_chart_inputs_fail_clearly(tmp_path):
     bad.write_text('{"type": 5}')
     with pytest.raises(HubValuesError, match='not a valid JSON Schema'):
         plan({'layers': [{'name': 'l', 'values': {}}], 'chart_schema': str(bad)})
+
+
+# ------------------------------------------------------------------ fast pre-check agrees with jsonschema
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (  # noqa: E402
+    coalesce, copy_tree, Chart)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (  # noqa: E402
+    fast_check, load_schema_file, load_values_file, validator_for)
+
+ODD_VALUES = [None, True, False, 0, 1, -5, 1.5, 2.0, '', 'x', 'ClusterIP', 'sqlite-pvc', 'dynamic', [], ['a'],
+              [{'name': 'x'}], {}, {'x': 1}, {'enabled': True}, {'Foo': {}}, {'name': 'n', 'value': 'v'}]
+
+
+def _paths(tree, path=()):
+    out = [path]
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            out.extend(_paths(value, path + (key,)))
+    return out
+
+
+def _mutate(tree, path, value, new_key):
+    """Set the value at path (or add new_key under it); a path an earlier mutation removed is skipped."""
+    node = tree
+    for part in path[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return
+        node = node[part]
+    if not path or not isinstance(node, dict) or path[-1] not in node:
+        return
+    if new_key == 'DELETE':
+        del node[path[-1]]
+    elif new_key and isinstance(node[path[-1]], dict):
+        node[path[-1]][new_key] = value
+    else:
+        node[path[-1]] = value
+
+
+@pytest.fixture(scope='module')
+def contracts():
+    if not os.path.isfile(Z2JH_SCHEMA):
+        pytest.skip('the upstream chart values/schemas are not in ../shared/upstream (see its README)')
+    z2jh_values = coalesce(Chart('z', load_values_file(Z2JH_VALUES)), {})
+    binder_values = coalesce(Chart('b', load_values_file(BINDER_VALUES)), {})
+    return [(load_schema_file(Z2JH_SCHEMA), z2jh_values, _paths(z2jh_values)),
+            (load_schema_file(BINDER_SCHEMA), binder_values, _paths(binder_values))]
+
+
+@needs_upstream
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fast_check_agrees_with_jsonschema_on_the_real_schemas(contracts, data):
+    schema, defaults, paths = contracts[data.draw(st.integers(0, 1))]
+    instance = copy_tree(defaults)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        new_key = data.draw(st.sampled_from([None, None, 'extra', 'Foo', 'enabled', 'DELETE']))
+        _mutate(instance, path, copy_tree(data.draw(st.sampled_from(ODD_VALUES))), new_key)
+    fast = fast_check(schema)
+    assert fast is not None, 'the real schemas use only keywords the pre-check knows'
+    assert fast(instance) == validator_for(schema).is_valid(instance)
+
+
+def test_fast_check_refuses_unknown_keywords():
+    assert fast_check({'type': 'object', 'propertyNames': {'pattern': '^a'}}) is None
+    assert fast_check({'$ref': '#/definitions/x'}) is None
+    assert fast_check({'type': 'object', 'properties': {'a': {'type': 'integer'}}})({'a': 1.0}) is True
+    assert fast_check({'enum': [1]})(True) is False
