@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) versatile.jupyter developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,8 @@ DOCUMENTATION = r"""
 name: openstack_nodes_plan
 short_description: Plan which OpenStack servers a cluster needs
 version_added: 0.1.0
-author: versatile.jupyter developers
+author:
+  - versatile.jupyter contributors (@versatile)
 description:
   - Used by the role versatile.jupyter.openstack_nodes. From the node group declaration and the servers
     that exist, computes the desired servers, the ones to create, the surplus ones (highest numbers first)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) versatile.jupyter developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plan for the role openstack_nodes: which servers should exist, which are new, which are surplus,
 and which address each hands to the next plays. Plain functions, no OpenStack calls.
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) versatile.jupyter developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# Copyright (c) versatile.jupyter contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Quota arithmetic for versatile.jupyter.openstack_quota_info: plain functions, no OpenStack calls.
 
 A project's quota is read from three APIs (Nova limits, Cinder limits, Neutron quota details) and turned

@@ -37,6 +37,7 @@ NEXT_PLAY = """
   tasks:
     - name: Record the in-memory groups and addresses
       changed_when: false
+      check_mode: false
       ansible.builtin.copy:
         dest: "{{ record_file }}"
         mode: "0600"
@@ -60,7 +61,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def groups_decl(agents=2, servers=1, volume=10):
+def groups_decl(agents=1, servers=1, volume=10):
     return [
         {"name": "server", "inventory_group": "k3s_servers", "count": servers, "flavor": "m1.medium",
          "image": "debian-12"},
@@ -180,7 +181,7 @@ def test_creates_the_cluster_and_hands_the_nodes_on(env, standin):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     cloud = standin.cloud
     servers = by_name(cloud.servers)
-    assert sorted(servers) == ["demo-agent-1", "demo-agent-2", "demo-server-1"]
+    assert sorted(servers) == ["demo-agent-1", "demo-server-1"]
     agent = servers["demo-agent-1"]
     assert agent["metadata"] == {"versatile_jupyter_cluster": "demo", "versatile_jupyter_node_group": "agent",
                                  "versatile_jupyter_index": "1", "versatile_jupyter_inventory_group": "k3s_agents"}
@@ -222,8 +223,7 @@ def test_creates_the_cluster_and_hands_the_nodes_on(env, standin):
     assert cloud.ports[fip["port_id"]]["device_id"] == servers["demo-server-1"]["id"]
     # The next play sees the nodes in their groups with their fixed addresses.
     record = env.recorded()
-    assert record["groups"] == {"k3s_servers": ["demo-server-1"], "k3s_agents": ["demo-agent-1", "demo-agent-2"],
-                                "surplus": []}
+    assert record["groups"] == {"k3s_servers": ["demo-server-1"], "k3s_agents": ["demo-agent-1"], "surplus": []}
     for name, server in servers.items():
         fixed = [a["addr"] for a in cloud.server_addresses(server)["demo-net"] if a["OS-EXT-IPS:type"] == "fixed"]
         host = record["hosts"][name]
@@ -239,24 +239,29 @@ def test_second_run_creates_and_changes_nothing(env):
     assert result.returncode == 0, result.stdout[-4000:]
     assert writes(result.requests) == []
     assert recap(result.stdout)["changed"] == "0"
-    assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1", "demo-agent-2"]
+    assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1"]
 
 
-def test_check_mode_on_an_unchanged_cloud_reports_nothing(env):
+def test_check_mode_predicts_the_scale_up_and_changes_nothing(env, standin):
+    env.write_vars(openstack_nodes_groups=groups_decl(agents=3))
     result = env.run("--check")
     assert result.returncode == 0, result.stdout[-4000:]
     assert writes(result.requests) == []
-    assert recap(result.stdout)["changed"] == "0"
+    assert "to create: demo-agent-2, demo-agent-3;" in result.stdout
+    assert int(recap(result.stdout)["changed"]) > 0
+    assert len(standin.cloud.servers) == 2
+    # Only the servers that exist are handed on in check mode.
+    assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1"]
 
 
-def test_scale_up_adds_only_the_new_server(env, standin):
-    env.write_vars(openstack_nodes_groups=groups_decl(agents=3))
+def test_scale_up_adds_only_the_new_servers(env, standin):
     result = env.run()
     assert result.returncode == 0, result.stdout[-4000:]
     created = [r for r in writes(result.requests) if r == ("POST", "/compute/v2.1/servers")]
-    assert len(created) == 1
+    assert len(created) == 2
     assert sorted(by_name(standin.cloud.servers)) == ["demo-agent-1", "demo-agent-2", "demo-agent-3",
                                                       "demo-server-1"]
+    assert by_name(standin.cloud.volumes)["demo-agent-3-data"]["status"] == "in-use"
     assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1", "demo-agent-2", "demo-agent-3"]
 
 
@@ -277,21 +282,12 @@ def test_scale_down_drains_first_and_keeps_a_node_whose_drain_failed(env, standi
     # The next play no longer sees the removed nodes among the agents.
     assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1"]
 
-    env.write_vars(openstack_nodes_groups=groups_decl(agents=1))
-    os.remove(env.drain_log)
-    result = env.run()
-    assert result.returncode == 0, result.stdout[-4000:]
-    assert sorted(by_name(standin.cloud.servers)) == ["demo-agent-1", "demo-server-1"]
-    assert sorted(by_name(standin.cloud.volumes)) == ["demo-agent-1-data"]
-    with open(env.drain_log, encoding="utf-8") as handle:
-        assert handle.read().splitlines() == ["demo-agent-2 exists=True k3s_remove_nodes=demo-agent-2"]
-
 
 def test_teardown_refuses_without_confirmation(env, standin):
     result = env.run("-e", "openstack_nodes_state=absent", "-e", "openstack_nodes_confirm_delete=yes")
     assert result.returncode != 0
     assert "set openstack_nodes_confirm_delete=demo" in result.stdout
-    assert writes(result.requests) == [] and len(standin.cloud.servers) == 2
+    assert writes(result.requests) == [] and len(standin.cloud.servers) == 3
 
 
 def test_teardown_deletes_everything_the_role_created(env, standin):

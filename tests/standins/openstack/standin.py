@@ -97,7 +97,18 @@ class SshListeners:
         with self._lock:
             sock = self._socks.pop(address, None)
         if sock:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
             sock.close()
+
+    def sync(self, addresses):
+        """Listen on exactly these addresses."""
+        for address in set(self._socks) - set(addresses):
+            self.close(address)
+        for address in addresses:
+            self.open(address)
 
     def close_all(self):
         for address in list(self._socks):
@@ -327,15 +338,10 @@ class Cloud:
             view.pop(key, None)
         return view
 
-    def refresh_listeners(self, server):
-        for entries in self.server_addresses(server).values():
-            for entry in entries:
-                self.ssh.open(entry["addr"])
-
-    def close_listeners(self, server):
-        for entries in self.server_addresses(server).values():
-            for entry in entries:
-                self.ssh.close(entry["addr"])
+    def sync_listeners(self):
+        """Each server's "sshd" listens on every address the server has now."""
+        self.ssh.sync([entry["addr"] for server in self.servers.values()
+                       for entries in self.server_addresses(server).values() for entry in entries])
 
     def create_server(self, body):
         flavor_ref = str(body.get("flavorRef", ""))
@@ -392,7 +398,7 @@ class Cloud:
         for mapping in body.get("block_device_mapping_v2") or []:
             if mapping.get("source_type") == "volume" and str(mapping.get("boot_index")) != "0":
                 self.attach_volume(server, mapping["uuid"])
-        self.refresh_listeners(server)
+        self.sync_listeners()
         return server
 
     def attach_volume(self, server, vid):
@@ -409,7 +415,6 @@ class Cloud:
                                   "host_name": None, "attached_at": _now()}]
 
     def delete_server(self, server):
-        self.close_listeners(server)
         for vid in server["volume_ids"]:
             volume = self.volumes.get(vid)
             if volume:
@@ -421,6 +426,7 @@ class Cloud:
                     fip.update(port_id=None, fixed_ip_address=None)
             del self.ports[pid]
         del self.servers[server["id"]]
+        self.sync_listeners()
 
     def compute_usage(self):
         usage = {"instances": 0, "cores": 0, "ram": 0}
@@ -825,10 +831,6 @@ class Handler(BaseHTTPRequestHandler):
     def neutron_update(self, head, item, data):
         cloud = self.standin.cloud
         if head == "floatingips" and "port_id" in data:
-            old_port = cloud.ports.get(item.get("port_id") or "")
-            server = cloud.servers.get(old_port["device_id"]) if old_port else None
-            if server:
-                cloud.close_listeners(server)
             port = cloud.ports.get(data["port_id"] or "")
             if data["port_id"] and port is None:
                 raise ApiError(404, "Port %s could not be found." % data["port_id"])
@@ -837,9 +839,7 @@ class Handler(BaseHTTPRequestHandler):
                 if port else None
             routers = [r for r in cloud.routers.values() if r["external_gateway_info"]]
             item["router_id"] = routers[0]["id"] if port and routers else None
-            for changed in (server, cloud.servers.get(port["device_id"]) if port else None):
-                if changed:
-                    cloud.refresh_listeners(changed)
+            cloud.sync_listeners()
             return
         if head == "routers" and "external_gateway_info" in data:
             info = data["external_gateway_info"]
@@ -884,12 +884,8 @@ class Handler(BaseHTTPRequestHandler):
         elif head == "ports":
             del cloud.ports[item["id"]]
         elif head == "floatingips":
-            server = cloud.servers.get(cloud.ports.get(item.get("port_id") or "", {}).get("device_id", ""))
-            if server:
-                cloud.close_listeners(server)
             del cloud.floatingips[item["id"]]
-            if server:
-                cloud.refresh_listeners(server)
+            cloud.sync_listeners()
 
     def router_interface(self, router, action, body):
         cloud = self.standin.cloud
