@@ -129,7 +129,7 @@ def test_registry_refuses_bad_credentials_before_building(engine, registry, env_
 def test_build_failure_returns_the_log_tail(engine, env_repo):
     tmp = tempfile.mkdtemp(prefix="vj-r2d-bad-")
     bad = os.path.join(tmp, "bad.git")
-    env.make_env_repo(bad, "FROM localhost/debian-systemd:bookworm\nRUN echo broken-step-marker && false\n")
+    env.make_env_repo(bad, "FROM {base}\nRUN echo broken-step-marker && false\n")
     with pytest.raises(r2d.Repo2DockerError) as err:
         r2d.ensure_image(local_params(engine, bad, image_name=IMAGE_BASE + "-bad"))
     assert err.value.kind == "build_failed"
