@@ -26,7 +26,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "fixtures", "repo2docker"))
 sys.path.insert(0, os.path.join(REPO, ".ansible", "collections"))
-import env  # noqa: E402
+import repo2docker_env as env  # noqa: E402
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import ensure_image  # noqa: E402
 

@@ -12,7 +12,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures", "repo2docker"))
-import env  # noqa: E402
+import repo2docker_env as env  # noqa: E402
 
 from ansible_collections.versatile.jupyter.plugins.module_utils import repo2docker as r2d  # noqa: E402
 from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names import binder_image_name  # noqa: E402

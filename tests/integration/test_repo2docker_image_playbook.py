@@ -16,7 +16,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures", "repo2docker"))
-import env  # noqa: E402
+import repo2docker_env as env  # noqa: E402
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names import binder_image_name  # noqa: E402
 

@@ -15,7 +15,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils import repo2dock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "standins", "token_registry"))
-from server import TokenRegistry  # noqa: E402  (stand-in for a bearer-token registry, see its README)
+from token_registry import TokenRegistry  # noqa: E402  (stand-in for a bearer-token registry, see its README)
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": "/dev/null"}
