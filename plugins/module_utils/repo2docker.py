@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import base64
 import collections
+import hashlib
 import json
 import os
 import re
@@ -251,14 +252,22 @@ def registry_manifest(image, username=None, password=None, insecure=False, regis
     repository, tag = _hub_repository(image)
     url = "%s/v2/%s/manifests/%s" % (base, repository, quote(tag, safe=""))
 
-    def attempt(authorization):
+    state = {"authorization": None}
+
+    def attempt(authorization, method="HEAD"):
+        state["authorization"] = authorization
         headers = {"Accept": MANIFEST_ACCEPT, "User-Agent": "versatile.jupyter-repo2docker_image"}
         if authorization:
             headers["Authorization"] = authorization
         try:
-            resp = opener(Request(url, headers=headers, method="HEAD"), timeout)
+            resp = opener(Request(url, headers=headers, method=method), timeout)
+            if method == "GET":
+                body = resp.read()
+                resp.headers["X-Computed-Digest"] = "sha256:" + hashlib.sha256(body).hexdigest()
             return resp.status, resp.headers
         except HTTPError as exc:
+            if method == "HEAD" and exc.code == 405:  # a registry without HEAD on manifests
+                return attempt(authorization, "GET")
             return exc.code, exc.headers
         except (URLError, socket.error, ValueError) as exc:
             raise Repo2DockerError("registry_unreachable", "registry %s is unreachable: %s"
@@ -286,7 +295,11 @@ def registry_manifest(image, username=None, password=None, insecure=False, regis
     if status == 404:
         return None
     if status == 200:
-        return headers.get("Docker-Content-Digest") or "unknown"
+        digest = headers.get("Docker-Content-Digest") or headers.get("X-Computed-Digest")
+        if not digest:  # HEAD without the digest header: GET the manifest and hash it
+            status, headers = attempt(state["authorization"], "GET")
+            digest = headers.get("Docker-Content-Digest") or headers.get("X-Computed-Digest")
+        return digest
     raise Repo2DockerError("registry_unreachable", "registry %s answered HTTP %s for %s" % (base, status, url))
 
 

@@ -321,3 +321,17 @@ def test_tail_hides_secrets():
     text = "\n".join("line %d" % i for i in range(100)) + "\npassword s3cret leaked\n"
     out = r2d.tail(text, 5, ("s3cret",))
     assert out == ["line 96", "line 97", "line 98", "line 99", "password ******** leaked"]
+
+
+@pytest.mark.parametrize("head,digest_header", [(False, True), (True, False), (False, False)])
+def test_registry_without_head_or_digest_header(head, digest_header):
+    import hashlib
+    from token_registry import MANIFEST_BODY
+    with TokenRegistry(users={"builder": "s3cret"}, manifests={("binder/env", SHA): "sha256:" + "d" * 64},
+                       head=head, digest_header=digest_header) as reg:
+        image = "%s/binder/env:%s" % (reg.host, SHA)
+        digest = r2d.registry_manifest(image, "builder", "s3cret", insecure=True)
+        expected = "sha256:" + ("d" * 64 if digest_header else hashlib.sha256(MANIFEST_BODY).hexdigest())
+        assert digest == expected
+        assert r2d.registry_manifest("%s/binder/env:%s" % (reg.host, "f" * 40), "builder", "s3cret",
+                                     insecure=True) is None

@@ -8,10 +8,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
+MANIFEST_BODY = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"}'
+
+
 class TokenRegistry:
     """Start with `with TokenRegistry(users={"u": "p"}, manifests={("p/x", "t"): "sha256:..."}) as reg:`."""
 
-    def __init__(self, users, manifests, service="standin-registry"):
+    def __init__(self, users, manifests, service="standin-registry", head=True, digest_header=True):
+        """manifests: {(repository, tag): digest}. head=False answers HEAD with 405 (as some registries do);
+        digest_header=False leaves out Docker-Content-Digest. GET returns MANIFEST_BODY."""
+        self.head = head
+        self.digest_header = digest_header
         self.users = dict(users)
         self.manifests = dict(manifests)
         self.service = service
@@ -39,6 +46,11 @@ class TokenRegistry:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
+            def do_HEAD(self):
+                if not registry.head and "/manifests/" in self.path:
+                    return self._reply(405)
+                return self.do_GET()
+
             def do_GET(self):
                 url = urlparse(self.path)
                 if url.path == "/token":
@@ -61,10 +73,10 @@ class TokenRegistry:
                 digest = registry.manifests.get((match.group(1), match.group(2)))
                 if digest is None:
                     return self._reply(404)
-                return self._reply(200, {"Docker-Content-Digest": digest,
-                                         "Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-
-            do_HEAD = do_GET
+                headers = {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}
+                if registry.digest_header:
+                    headers["Docker-Content-Digest"] = digest
+                return self._reply(200, headers, MANIFEST_BODY)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
