@@ -492,7 +492,6 @@ def iter_leaves(value, path=()):
     """Yield (path, value) for every leaf (scalar, list, null, empty map) of a tree."""
     if isinstance(value, dict) and value:
         for key in sorted(value):
-            for item in iter_leaves(value[key], path + (key,)):
-                yield item
+            yield from iter_leaves(value[key], path + (key,))
     else:
         yield path, value

@@ -424,4 +424,3 @@ def _validate_chart(chart, values, base, is_secret, errors, checked):
         sub = values.get(dep.name) if isinstance(values, dict) else None
         if isinstance(sub, dict):
             _validate_chart(dep, sub, base + (dep.name,), is_secret, errors, checked)
-

@@ -98,8 +98,10 @@ def _entry_points(group):
         return list(entry_points().get(group, []))
 
 
-def load_registry(packages=CHECKED_PACKAGES, others=OTHER_IMAGE_CLASSES):
+def load_registry(packages=CHECKED_PACKAGES, others=None):
     """Import the packages (once per process) and collect their Configurable classes."""
+    if others is None:
+        others = OTHER_IMAGE_CLASSES
     key = (tuple(packages), tuple(sorted(others.items())))
     if key not in _REGISTRY:
         with warnings.catch_warnings():
@@ -119,14 +121,14 @@ def _load_registry(packages, others):
     for mod, pypi in list(packages) + [(mod, None) for mod in sorted(set(others.values()))]:
         try:
             importlib.import_module(mod)
-        except Exception:  # pylint: disable=broad-except - not installed or broken: reported below
+        except Exception:  # pylint: disable=broad-except  # not installed or broken: reported below
             if pypi:
                 registry.missing.append(pypi)
             continue
         registry.packages.append(mod)
     loaded = tuple(registry.packages)
     for mod in EXTRA_MODULES:
-        if mod.split('.')[0] in loaded:
+        if mod.split('.', maxsplit=1)[0] in loaded:
             try:
                 importlib.import_module(mod)
             except Exception as exc:  # pylint: disable=broad-except
@@ -134,15 +136,15 @@ def _load_registry(packages, others):
     for group in ENTRY_POINT_GROUPS:
         for ep in _entry_points(group):
             module, _sep, attr = ep.value.partition(':')
-            if module.split('.')[0] not in loaded:
+            if module.split('.', maxsplit=1)[0] not in loaded:
                 continue
             try:
                 importlib.import_module(module)
-            except Exception as exc:  # pylint: disable=broad-except - an optional dependency is missing
+            except Exception as exc:  # pylint: disable=broad-except  # an optional dependency is missing
                 registry.unloadable[attr or module] = '%s (%s)' % (module, exc.__class__.__name__)
     for cls in _subclasses(Configurable):
         module = getattr(cls, '__module__', '') or ''
-        if module.split('.')[0] in loaded or module.startswith('traitlets'):
+        if module.split('.', maxsplit=1)[0] in loaded or module.startswith('traitlets'):
             registry.classes.setdefault(cls.__name__, []).append(cls)
     return registry
 

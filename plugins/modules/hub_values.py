@@ -23,7 +23,7 @@ description:
   - Writes I(dest) atomically with mode C(0600) only when its content changes. Secret values never appear
     in the module's output, its diff or its logs.
 author:
-  - versatile.jupyter contributors
+  - versatile.jupyter contributors (@versatile)
 options:
   layers:
     description:
@@ -86,7 +86,7 @@ options:
     default: auto
   dest:
     description:
-      - The values file to write (deterministic YAML: the merged layers, nulls kept, for C(helm -f)).
+      - The values file to write, for C(helm -f). It is deterministic YAML of the merged layers, nulls kept.
       - Without I(dest) the module only merges and validates.
     type: path
   mode:
@@ -106,8 +106,8 @@ attributes:
     support: full
     description: The diff of I(dest), with every secret value masked.
 notes:
-  - I(dest) holds the secrets of the secret layers: it is written with mode C(0600) through a temporary
-    file in the same directory.
+  - I(dest) holds the secrets of the secret layers, so it is written with mode C(0600) through a
+    temporary file in the same directory.
   - Chart C(import-values) are not supported (z2jh and BinderHub use none).
 seealso:
   - name: Helm values files
@@ -198,7 +198,7 @@ def main():
             chart_dir=dict(type='path'),
             chart_values=dict(type='path'),
             chart_schema=dict(type='path'),
-            subchart_key=dict(type='str'),
+            subchart_key=dict(type='str', no_log=False),
             subchart_dir=dict(type='path'),
             subchart_values=dict(type='path'),
             subchart_schema=dict(type='path'),
