@@ -471,6 +471,13 @@ def docker_auth_config(registry_host, username, password):
     return {"auths": {registry_host: {"auth": auth}}}
 
 
+def auth_config_key(registry):
+    """The key Docker clients look up in config.json for ``registry`` (Docker Hub has a historic one)."""
+    if registry in (None, "docker.io", "index.docker.io", "registry-1.docker.io"):
+        return "https://index.docker.io/v1/"
+    return registry
+
+
 def tail(text, lines=LOG_TAIL_LINES, secrets=()):
     out = [line for line in text.splitlines() if line.strip()][-lines:]
     for secret in secrets:
@@ -556,7 +563,7 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
             os.mkdir(config_dir, 0o700)
             fd = os.open(os.path.join(config_dir, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
-                json.dump(docker_auth_config(registry or "docker.io", username, password or ""), handle)
+                json.dump(docker_auth_config(auth_config_key(registry), username, password or ""), handle)
             env["DOCKER_CONFIG"] = config_dir
         argv = build_argv(
             repo2docker_command(params.get("repo2docker_command")), source,

@@ -335,3 +335,9 @@ def test_registry_without_head_or_digest_header(head, digest_header):
         assert digest == expected
         assert r2d.registry_manifest("%s/binder/env:%s" % (reg.host, "f" * 40), "builder", "s3cret",
                                      insecure=True) is None
+
+
+def test_auth_config_key():
+    assert r2d.auth_config_key("127.0.0.1:5000") == "127.0.0.1:5000"
+    assert r2d.auth_config_key(None) == "https://index.docker.io/v1/"
+    assert r2d.auth_config_key("docker.io") == "https://index.docker.io/v1/"
