@@ -102,21 +102,19 @@ def load_contract(params):
 
 
 def _describe(path, layers, merged):
-    """", set by layer N label" / ", a chart default" / ", deleted by null in layer N label"."""
+    """Where a path's value came from: ", set by layer N label", ", deleted by null in layer N label",
+    ", under <ancestor> set by layer N label" or ", a chart default (no layer sets it)"."""
     values = [layer.values for layer in layers]
     probe = tuple(path)
     while probe:
         index = origin(values, probe)
         if index is not None:
-            node = merged
-            for part in probe:
-                node = node.get(part) if isinstance(node, dict) else None
-            label = layers[index].label
-            if node is None and probe == tuple(path[:len(probe)]) and _is_null(merged, probe):
-                return ', deleted by null in layer %d %s' % (index + 1, label)
+            where = 'layer %d %s' % (index + 1, layers[index].label)
+            if _is_null(merged, probe):
+                return ', deleted by null in %s' % where
             if probe == tuple(path):
-                return ', set by layer %d %s' % (index + 1, label)
-            return ', under %s set by layer %d %s' % (dotted(probe), index + 1, label)
+                return ', set by %s' % where
+            return ', under %s set by %s' % (dotted(probe), where)
         probe = probe[:-1]
     return ', a chart default (no layer sets it)'
 
