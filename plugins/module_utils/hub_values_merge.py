@@ -104,21 +104,26 @@ def go_scalar(text):
 
 if HAS_YAML:
     _GO_TAG = 'tag:versatile.jupyter,2026:go-scalar'
-    # libyaml's parser when PyYAML has it (about ten times faster); resolve() below works with both.
-    _BaseLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
-    class _HelmLikeLoader(_BaseLoader):  # pylint: disable=too-many-ancestors
-        """SafeLoader that reads plain scalars the way Helm's YAML library does (see go_scalar);
-        mapping keys become strings, as in the JSON that Helm works on."""
+    def _loader_class(base):
+        class _HelmLikeLoader(base):  # pylint: disable=too-many-ancestors
+            """A SafeLoader that reads plain scalars the way Helm's YAML library does (see go_scalar);
+            mapping keys become strings, as in the JSON that Helm works on."""
 
-        def resolve(self, kind, value, implicit):
-            if kind is yaml.ScalarNode and implicit[0]:
-                if value == '<<':
-                    return 'tag:yaml.org,2002:merge'
-                if go_scalar(value) is _NOT_SPECIAL:
-                    return 'tag:yaml.org,2002:str'
-                return _GO_TAG
-            return _BaseLoader.resolve(self, kind, value, implicit)
+            def resolve(self, kind, value, implicit):
+                if kind is yaml.ScalarNode and implicit[0]:
+                    if value == '<<':
+                        return 'tag:yaml.org,2002:merge'
+                    if go_scalar(value) is _NOT_SPECIAL:
+                        return 'tag:yaml.org,2002:str'
+                    return _GO_TAG
+                return base.resolve(self, kind, value, implicit)
+        return _HelmLikeLoader
+
+    # libyaml's parser when PyYAML has it (about ten times faster); the pure-Python one to explain an
+    # error (its marks point at the offending line and column more precisely).
+    _PyLoader = _loader_class(yaml.SafeLoader)
+    _HelmLikeLoader = _loader_class(getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
 
     def _construct_go_scalar(loader, node):
         return go_scalar(loader.construct_scalar(node))
@@ -131,8 +136,9 @@ if HAS_YAML:
             out[_key_string(key)] = loader.construct_object(value_node, deep=True)
         return out
 
-    _HelmLikeLoader.add_constructor(_GO_TAG, _construct_go_scalar)
-    _HelmLikeLoader.add_constructor('tag:yaml.org,2002:map', _construct_mapping)
+    for _cls in (_PyLoader, _HelmLikeLoader):
+        _cls.add_constructor(_GO_TAG, _construct_go_scalar)
+        _cls.add_constructor('tag:yaml.org,2002:map', _construct_mapping)
 
 
 def _key_string(key):
@@ -152,6 +158,10 @@ def parse_yaml(text, label):
         raise HubValuesError('PyYAML is required to read values layers')
     try:
         return yaml.load(text, Loader=_HelmLikeLoader)  # nosec B506 - a SafeLoader subclass
+    except yaml.YAMLError:
+        pass
+    try:
+        return yaml.load(text, Loader=_PyLoader)  # nosec B506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = ' at line %d, column %d' % (mark.line + 1, mark.column + 1) if mark else ''

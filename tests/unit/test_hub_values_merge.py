@@ -111,6 +111,12 @@ def test_yaml_error_names_the_layer_and_line():
         layer_values('files/x.yaml', values='a: 1\nb:\n  - c\n d: [\n')
 
 
+def test_yaml_error_line_without_trailing_newline():
+    # lookup('file') strips the last newline; the error must still point at the real line
+    with pytest.raises(HubValuesError, match=r'l: YAML error at line 2, column 19'):
+        layer_values('l', values='singleuser:\n  image: [unclosed')
+
+
 def test_a_layer_must_be_a_mapping():
     with pytest.raises(HubValuesError, match='layer 2 x: expected a mapping .* got list'):
         layer_values('layer 2 x', values='- a\n- b\n')
