@@ -85,7 +85,8 @@ def main():
             json.dump({"hub_images": images, "cluster_registry_address": registry.host,
                        "hub_images_image_prefix": registry.host + "/bench/env-",
                        "hub_images_registry_username": USER, "hub_images_registry_password": PASSWORD,
-                       "hub_images_engine_host": engine.host}, handle)
+                       "hub_images_engine_host": engine.host, "hub_images_prepare_build_host": False,
+                       "hub_images_repo2docker_command": []}, handle)
 
         # The first image alone (cold registry: the base layer is pushed), then the rest.
         first_vars = os.path.join(work, "vars-first.json")
