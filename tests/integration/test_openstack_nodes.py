@@ -317,6 +317,16 @@ def test_quota_refusal_names_what_is_short_and_creates_nothing(tmp_path):
         assert cloud.cloud.servers == {} and cloud.cloud.keypairs == {}
 
 
+def test_bad_declaration_fails_before_calling_the_cloud(tmp_path):
+    with StandIn(external_cidr=EXTERNAL) as cloud:
+        env = Env(tmp_path, cloud, free_port())
+        env.write_vars(openstack_nodes_groups=groups_decl(servers=2))
+        result = env.run()
+        assert result.returncode != 0
+        assert "openstack_nodes_groups: 2 k3s servers declared; embedded etcd needs an odd number" in result.stdout
+        assert cloud.requests == []
+
+
 @pytest.mark.parametrize("inventory", ["inventories/local", "inventories/examples/lab"])
 def test_inventories_without_openstack_nodes_pass_through(inventory, tmp_path):
     """The real provision.yml (with the real remove_node.yml) does nothing for bare-metal inventories."""
