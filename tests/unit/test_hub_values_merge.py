@@ -169,3 +169,45 @@ def test_origin_is_the_last_layer_holding_the_path():
 def test_dotted_paths():
     assert dotted(('hub', 'config', 'A', 0, 'b')) == 'hub.config.A[0].b'
     assert dotted(('metadata', 'annotations', 'hub.jupyter.org/x')) == 'metadata.annotations["hub.jupyter.org/x"]'
+
+
+def _merge_tracking(layers):
+    """A second, independent merge that records for every value which layer wrote it."""
+    merged, owner = {}, {}
+
+    def put(dst, own, src, index):
+        for key, value in src.items():
+            if isinstance(value, dict) and isinstance(dst.get(key), dict):
+                own[key] = (index, own[key][1])  # a map is owned by the last layer that holds it
+                put(dst[key], own[key][1], value, index)
+            elif isinstance(value, dict):
+                dst[key] = {}
+                own[key] = (index, {})
+                put(dst[key], own[key][1], value, index)
+            else:
+                dst[key] = value
+                own[key] = (index, None)
+    for index, layer in enumerate(layers):
+        put(merged, owner, layer, index)
+    return merged, owner
+
+
+keys = st.sampled_from(['a', 'b', 'c', 'd'])
+layer_trees = st.recursive(st.one_of(st.none(), st.integers(0, 3), st.lists(st.integers(0, 3), max_size=2)),
+                           lambda inner: st.dictionaries(keys, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(keys, layer_trees, max_size=3), min_size=1, max_size=5))
+def test_origin_names_the_layer_that_wrote_each_leaf(layers):
+    merged, owner = _merge_tracking(layers)
+    assert merge_layers(layers) == merged
+
+    def walk(node, own, path):
+        for key, value in node.items():
+            index, children = own[key]
+            if isinstance(value, dict) and value:
+                walk(value, children, path + (key,))
+            else:
+                assert origin(layers, path + (key,)) == index, (path + (key,), layers)
+    walk(merged, owner, ())
