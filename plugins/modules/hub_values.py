@@ -212,6 +212,7 @@ def main():
         supports_check_mode=True,
     )
     invocation = _masked_args(module.params)
+    every_layer_string = set(module.no_log_values)
     module.no_log_values.clear()
     try:
         planned = plan(module.params)
@@ -219,6 +220,10 @@ def main():
         result = apply(module.params, planned, module.check_mode, module._diff)
     except HubValuesError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
+    except Exception as exc:  # pylint: disable=broad-except  # a bug: fail without echoing any layer value
+        module.no_log_values.update(every_layer_string)
+        module.fail_json(msg='hub_values failed unexpectedly (%s: %s); please report it'
+                         % (type(exc).__name__, exc), invocation=invocation)
     for warning in planned['warnings']:
         module.warn(warning)
     module.exit_json(invocation=invocation, **result)
