@@ -56,7 +56,7 @@ def inventory(path, server, agents, airgap, workdir):
 
 
 def converge(inv):
-    env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="", ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0")
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0")
     t0 = time.monotonic()
     out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", os.path.join(REPO, "playbooks", "k3s.yml")],
                          text=True, capture_output=True, env=env, cwd=REPO)
