@@ -40,8 +40,7 @@ def main(argv):
             print("FAIL %s: no such release" % key)
             failed = True
             continue
-        chart = charts[kind]
-        values = render_values(chart, release["values"])
+        values, chart = render_values(charts[kind], release["values"])
         errors, checked = validate_chart(chart, values)
         if kind == "binderhub" and "jupyterhub" not in checked:
             errors.append(("jupyterhub", "the z2jh schema was not applied to the jupyterhub subtree", kind))
