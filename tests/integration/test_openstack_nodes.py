@@ -159,6 +159,17 @@ def recap(output, host="localhost"):
     raise AssertionError("no recap for %s in:\n%s" % (host, output[-3000:]))
 
 
+def unwrap(value):
+    """ansible-inventory --list marks strings from the cloud as {"__ansible_unsafe": "..."}."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return dict((k, unwrap(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
 def by_name(store):
     return dict((item["name"], item) for item in store.values())
 
@@ -281,6 +292,34 @@ def test_scale_down_drains_first_and_keeps_a_node_whose_drain_failed(env, standi
     assert "demo-agent-2" in servers and "demo-agent-2-data" in by_name(standin.cloud.volumes)
     # The next play no longer sees the removed nodes among the agents.
     assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1"]
+
+
+def test_day2_inventory_plugin_example_finds_the_nodes(env, standin):
+    """inventories/examples/openstack/openstack.yml, pointed at the stand-in, rebuilds the groups."""
+    with open(os.path.join(REPO, "inventories", "examples", "openstack", "openstack.yml"), encoding="utf-8") as handle:
+        config = handle.read()
+    assert config.count("labcloud") == 1 and "== 'jupyter'" in config
+    day2 = os.path.join(env.root, "day2")
+    os.makedirs(day2, exist_ok=True)
+    with open(os.path.join(day2, "openstack.yml"), "w", encoding="utf-8") as handle:
+        handle.write(config.replace("labcloud", "standin").replace("== 'jupyter'", "== 'demo'"))
+    envvars = dict(os.environ, OS_CLIENT_CONFIG_FILE=env.clouds, ANSIBLE_CONFIG=env.config,
+                   ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".ansible", "collections"))
+    result = subprocess.run(["ansible-inventory", "-i", os.path.join(day2, "openstack.yml"), "--list"],
+                            cwd=env.root, env=envvars, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    inventory = json.loads(result.stdout)
+    assert inventory["k3s_servers"]["hosts"] == ["demo-server-1"]
+    assert sorted(inventory["k3s_agents"]["hosts"]) == ["demo-agent-1", "demo-agent-2"]
+    hostvars = unwrap(inventory["_meta"]["hostvars"])
+    server = by_name(standin.cloud.servers)["demo-server-1"]
+    addresses = standin.cloud.server_addresses(server)["demo-net"]
+    fixed = [a["addr"] for a in addresses if a["OS-EXT-IPS:type"] == "fixed"][0]
+    floating = [a["addr"] for a in addresses if a["OS-EXT-IPS:type"] == "floating"][0]
+    assert hostvars["demo-server-1"]["openstack_nodes_fixed_ip"] == fixed
+    assert hostvars["demo-server-1"]["openstack_nodes_floating_ip"] == floating
+    assert hostvars["demo-server-1"]["ansible_host"] == floating  # private: false prefers the floating IP
+    assert hostvars["demo-agent-1"]["ansible_user"] == "debian"
 
 
 def test_teardown_refuses_without_confirmation(env, standin):
