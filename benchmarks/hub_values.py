@@ -115,9 +115,12 @@ def main():
         else:
             cases.append(dict(Z2JH, layers=hub_layers(n), traitlets='never'))
 
+    # Once per process: read the chart files and compile the schemas (z2jh, and BinderHub + z2jh).
     start = time.perf_counter()
     plan(dict(cases[0]))
-    first = time.perf_counter() - start  # file reads + schema compile, once per process
+    if len(cases) > 9:
+        plan(dict(cases[9]))
+    first = time.perf_counter() - start
 
     times = []
     cpu_start = time.process_time()
@@ -140,7 +143,7 @@ def main():
 
     print('hub_values benchmark: %d hubs x %d+ layers (merge + coalesce + draft-7 schema validation)'
           % (len(cases), len(hub_layers(0))))
-    print('  first hub (reads and compiles the schemas): %7.1f ms' % (first * 1000))
+    print('  once: read and compile both charts\' schemas: %7.1f ms' % (first * 1000))
     print('  machine load average (1, 5, 15 min)        : %s on %d CPUs' % (
         ', '.join('%.1f' % x for x in os.getloadavg()), os.cpu_count()))
     print('  per hub, mean (wall clock)                 : %7.2f ms' % (total * 1000 / len(cases)))
