@@ -16,17 +16,12 @@ import os
 import stat
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
-    HubValuesError, dotted, layer_values, merge_layers, origin, render_values)
+    HubValuesError, dotted, layer_values, merge_layers, origin, parse_yaml, render_values)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import (
     atomic_write, dump_yaml, explain_lines, mask, read_bytes, secret_predicate, secret_strings)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
     chart_from_files, load_chart_dir, validate_chart)
 from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets
-
-try:
-    import yaml
-except ImportError:  # pragma: no cover
-    yaml = None
 
 TRAITLETS_MODES = ('auto', 'always', 'never')
 
@@ -269,8 +264,8 @@ def masked_diff(dest, before, planned):
     before_text = ''
     if before is not None and before.strip():
         try:
-            old = yaml.safe_load(before.decode('utf-8', 'replace')) if yaml is not None else None
-        except yaml.YAMLError:
+            old = parse_yaml(before.decode('utf-8', 'replace'), dest)
+        except HubValuesError:
             old = None
         if isinstance(old, dict):
             def old_secret(path):

@@ -135,3 +135,21 @@ def test_module_process_fails_cleanly_with_paths_and_layer_names(tmp_path):
     assert result['failed'] is True and 'Traceback' not in proc.stdout + proc.stderr
     assert 'layer 2 files/hubs/physics.values.yaml: YAML error at line 2' in result['msg']
     assert SECRET not in proc.stdout and not (tmp_path / 'out.yaml').exists()
+
+
+def test_contract_options_are_checked(tmp_path):
+    values = tmp_path / 'values.yaml'
+    values.write_text('a: 1\n')
+    base = {'layers': [{'name': 'l', 'values': {}}]}
+    with pytest.raises(HubValuesError, match='need subchart_key'):
+        plan(dict(base, chart_values=str(values), subchart_values=str(values)))
+    with pytest.raises(HubValuesError, match='needs its parent chart'):
+        plan(dict(base, subchart_key='jupyterhub', subchart_values=str(values)))
+    with pytest.raises(HubValuesError, match='has no subchart of that name'):
+        plan(dict(base, chart_values=str(values), subchart_key='jupyterhub'))
+    with pytest.raises(HubValuesError, match='cannot read'):
+        plan(dict(base, chart_values=str(tmp_path / 'missing.yaml')))
+    with pytest.raises(HubValuesError, match='expected a non-empty list'):
+        plan({'layers': []})
+    with pytest.raises(HubValuesError, match='mode: expected an octal'):
+        run(params(tmp_path / 'x.yaml', mode='rw-'))
