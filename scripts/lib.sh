@@ -23,21 +23,24 @@ find_python() {
 
 # ensure_venv FILE...: a virtualenv with the given requirements files, reused until any of them changes.
 ensure_venv() {
-  local key venv py
+  local key venv py lock
   key=$(cat "$@" | sha256sum | cut -c1-12)
   venv=$cache/venv-$key
+  mkdir -p "$cache"
+  # One creator at a time: a second run waits instead of installing into a half-made venv.
+  exec {lock}>"$venv.lock"
+  flock "$lock"
   if [ ! -x "$venv/bin/ansible-playbook" ] || [ ! -f "$venv/.complete" ]; then
     py=$(find_python) || return 1
     say "creating the virtualenv $venv"
     rm -rf "$venv"
-    mkdir -p "$cache"
-    "$py" -m venv "$venv"
-    "$venv/bin/pip" install -q --upgrade pip
     local args=()
     for f in "$@"; do args+=(-r "$f"); done
-    "$venv/bin/pip" install -q "${args[@]}"
+    "$py" -m venv "$venv" && "$venv/bin/pip" install -q --upgrade pip \
+      && "$venv/bin/pip" install -q "${args[@]}" || { echo "could not create $venv" >&2; return 1; }
     touch "$venv/.complete"
   fi
+  flock -u "$lock"
   export VIRTUAL_ENV=$venv PATH=$venv/bin:$PATH
 }
 
