@@ -21,7 +21,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "standins", "openstack"))
 
-from standin import StandIn  # noqa: E402
+from openstack_standin import StandIn  # noqa: E402
 
 
 def free_port():

@@ -1,7 +1,7 @@
 """playbooks/provision.yml and the role openstack_nodes against the OpenStack API stand-in.
 
 Real ansible-playbook, real openstack.cloud modules and real openstacksdk talk to
-tests/standins/openstack/standin.py (a stand-in for Keystone, Nova, Neutron, Glance and Cinder on 127.0.0.1).
+tests/standins/openstack/openstack_standin.py (a stand-in for Keystone, Nova, Neutron, Glance and Cinder on 127.0.0.1).
 The lifecycle tests run in order on one stand-in cloud: create -> re-run -> scale up -> scale down ->
 teardown refused -> teardown. playbooks/provision.yml is copied next to a stand-in of remove_node.yml (no
 k3s here) and followed by a play that records the in-memory groups the next plays of site.yml would see.
@@ -21,7 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 STANDIN_DIR = os.path.join(REPO, "tests", "standins", "openstack")
 sys.path.insert(0, STANDIN_DIR)
 
-from standin import StandIn  # noqa: E402  (the stand-in lives under tests/standins)
+from openstack_standin import StandIn  # noqa: E402  (the stand-in lives under tests/standins)
 
 SUBNET = "127.0.42.0/24"
 EXTERNAL = "127.0.43.0/24"
