@@ -518,6 +518,9 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
     """
     repo = params["repo"]
     ref = params.get("ref") or "HEAD"
+    # Bad naming input fails before any network or git call (a placeholder commit stands in for the tag).
+    target_image("0" * 40, repo, params.get("image_name"), params.get("image_prefix"),
+                 params.get("binder_provider") or "auto")
     resolved = resolve_ref(repo, ref, runner)
     image = target_image(resolved, repo, params.get("image_name"), params.get("image_prefix"),
                          params.get("binder_provider") or "auto")

@@ -341,3 +341,16 @@ def test_auth_config_key():
     assert r2d.auth_config_key("127.0.0.1:5000") == "127.0.0.1:5000"
     assert r2d.auth_config_key(None) == "https://index.docker.io/v1/"
     assert r2d.auth_config_key("docker.io") == "https://index.docker.io/v1/"
+
+
+def test_bad_naming_fails_before_touching_the_repository():
+    calls = []
+
+    def runner(argv, **kwargs):
+        calls.append(argv)
+        return 128, "", "should not run"
+
+    params = {"repo": "https://git.example.org/lab/env.git", "image_prefix": "registry.example.org/noproject-"}
+    with pytest.raises(r2d.Repo2DockerError) as err:
+        r2d.ensure_image(params, runner=runner)
+    assert err.value.kind == "bad_input" and calls == []
