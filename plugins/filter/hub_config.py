@@ -12,7 +12,8 @@ name: hub_entry_errors
 short_description: Every problem of a C(hubs) list, as clear messages
 description:
   - Returns a list of messages (empty when every entry is good). Also provides C(hub_auth_values), C(hub_urls),
-    C(hub_admin_hint), C(hub_split_image), C(hub_charts_needed) and C(hub_shortcut_values) for the C(hub) role.
+    C(hub_admin_hint), C(hub_split_image), C(hub_charts_needed), C(hub_shortcut_values), C(hub_tls_errors) and
+    C(hub_plain_http_hosts) for the C(hub) role.
 options:
   _input:
     description: The C(hubs) list.
@@ -34,7 +35,9 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config impor
     missing_values_files,
     nfs_volume,
     nfs_volume_mount,
+    plain_http_hosts,
     shortcut_values,
+    tls_errors,
     values_file_layer,
     split_image,
 )
@@ -66,4 +69,6 @@ class FilterModule(object):
             "hub_values_file_layer": values_file_layer,
             "hub_nfs_volume": nfs_volume,
             "hub_nfs_volume_mount": nfs_volume_mount,
+            "hub_tls_errors": tls_errors,
+            "hub_plain_http_hosts": plain_http_hosts,
         }

@@ -28,8 +28,9 @@ ENTRY_KEYS = (
 AUTH_PRESETS = {
     "native": {
         "required": (),
-        "secrets": (),
-        "optional": ("open_signup", "minimum_password_length", "ask_email_on_signup", "allowed_users"),
+        "secrets": ("admin_password",),
+        "optional": ("open_signup", "minimum_password_length", "ask_email_on_signup", "allowed_users",
+                     "admin_password"),
     },
     "github": {
         "required": ("client_id", "client_secret"),
@@ -90,6 +91,30 @@ NATIVE_TEMPLATES = (
     "c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), 'templates')]\n"
 )
 
+# auth.admin_password (native): the admin_users accounts are created with it when the hub starts and they do not
+# exist yet, so that nobody can sign up under an admin's name first. The password reaches the hub in its values
+# (the chart keeps them in the hub's Secret) under custom.versatileJupyter.initialAdminPassword.
+NATIVE_INITIAL_ADMINS_KEY = "initialAdminPassword"
+NATIVE_INITIAL_ADMINS = (
+    "from nativeauthenticator import NativeAuthenticator as _NativeAuthenticator\n"
+    "from z2jh import get_config as _get_config\n"
+    "\n"
+    "\n"
+    "class InitialAdminsNativeAuthenticator(_NativeAuthenticator):\n"
+    "    \"\"\"NativeAuthenticator whose admin_users accounts exist from the hub's first start (versatile.jupyter).\"\"\"\n"
+    "\n"
+    "    def __init__(self, *args, **kwargs):\n"
+    "        super().__init__(*args, **kwargs)\n"
+    "        password = _get_config('custom.versatileJupyter.initialAdminPassword')\n"
+    "        for name in sorted(self.admin_users):\n"
+    "            if password and not self.user_exists(name) and self.create_user(name, password) is None:\n"
+    "                raise ValueError('admin account %s could not be created: auth.admin_password is shorter '\n"
+    "                                 'than minimum_password_length or the name is not valid' % name)\n"
+    "\n"
+    "\n"
+    "c.JupyterHub.authenticator_class = InitialAdminsNativeAuthenticator\n"
+)
+
 
 def _label(index, entry):
     name = entry.get("name") if isinstance(entry, dict) else None
@@ -129,6 +154,14 @@ def _auth_errors(label, auth, kind, allow_dummy):
     if atype == "dummy" and not allow_dummy:
         errors.append("%s: auth type dummy lets anyone in with one shared password; it is only allowed on "
                       "the local all-in-one (set hub_allow_dummy_auth: true there)." % label)
+    if atype == "native" and auth.get("admin_password") is not None:
+        password = auth.get("admin_password")
+        minimum = auth.get("minimum_password_length", 10)
+        if not auth.get("admin_users"):
+            errors.append("%s: auth.admin_password needs auth.admin_users (the accounts it creates)." % label)
+        if not isinstance(password, str) or (isinstance(minimum, int) and len(password) < minimum):
+            errors.append("%s: auth.admin_password must be a text of at least %s characters "
+                          "(minimum_password_length); it is not shown here." % (label, minimum))
     admins = auth.get("admin_users")
     if admins is not None and not (isinstance(admins, list) and all(isinstance(a, str) and a for a in admins)):
         errors.append("%s: auth.admin_users must be a list of user names." % label)
@@ -218,6 +251,38 @@ def hub_entry_errors(hubs, allow_dummy=False):
     return errors
 
 
+def hub_hosts(hub):
+    """The host names a hub answers on: its host and, for a BinderHub, its JupyterHub's."""
+    if not isinstance(hub, dict) or not isinstance(hub.get("host"), str):
+        return []
+    return [hub["host"], hub_urls(hub)["hub_host"]] if hub.get("kind") == "binderhub" else [hub["host"]]
+
+
+def is_local_host(host):
+    """True for names that only ever reach the machine itself: localhost and *.localhost (RFC 6761)."""
+    return isinstance(host, str) and (host == "localhost" or host.endswith(".localhost"))
+
+
+def plain_http_hosts(hubs, tls):
+    """The hosts other than *.localhost that the hubs serve over plain http (``tls`` is none)."""
+    if tls != "none" or not isinstance(hubs, list):
+        return []
+    return [host for hub in hubs for host in hub_hosts(hub) if not is_local_host(host)]
+
+
+def tls_errors(hubs, tls, tls_set):
+    """A hub on a network name without TLS is refused unless the inventory set ``cluster_tls: none``
+    itself (``tls_set``): logins, passwords and tokens would cross the network in clear."""
+    hosts = plain_http_hosts(hubs, tls)
+    if not hosts or tls_set:
+        return []
+    return ["cluster_tls is not set, so these hubs would be served over plain http: %s. Logins, passwords "
+            "and tokens would cross the network in clear. Set cluster_tls to acme (a Let's Encrypt certificate "
+            "per hub) or secret (the institution's certificate), or write cluster_tls: none in the inventory "
+            "on purpose (TLS ended in front of the cluster); only *.localhost hubs are served over http "
+            "without it." % ", ".join(hosts)]
+
+
 def split_image(image):
     """`name:tag` (or a mapping) to {name, tag}; a registry port is not taken for a tag."""
     if isinstance(image, dict):
@@ -276,12 +341,16 @@ def auth_values(hub, scheme="https"):
     if admins:
         authenticator["admin_users"] = admins
     extra_config = {}
+    custom = {}
     if atype == "native":
         settings["open_signup"] = bool(auth.get("open_signup", False))
         settings["minimum_password_length"] = int(auth.get("minimum_password_length", 10))
         if "ask_email_on_signup" in auth:
             settings["ask_email_on_signup"] = bool(auth["ask_email_on_signup"])
         extra_config["10-native-authenticator-templates"] = NATIVE_TEMPLATES
+        if auth.get("admin_password"):
+            extra_config["20-native-initial-admins"] = NATIVE_INITIAL_ADMINS
+            custom = {"versatileJupyter": {NATIVE_INITIAL_ADMINS_KEY: auth["admin_password"]}}
     elif atype in ("github", "gitlab", "generic-oauth"):
         settings["client_id"] = auth["client_id"]
         settings["client_secret"] = auth["client_secret"]
@@ -329,6 +398,8 @@ def auth_values(hub, scheme="https"):
     if extra_config:
         hub_values["extraConfig"] = extra_config
     values = {"hub": hub_values}
+    if custom:
+        values["custom"] = custom
     if hub.get("kind") == "binderhub":
         return {"jupyterhub": values}
     return values
@@ -343,6 +414,10 @@ def admin_hint(hub, scheme="https"):
     atype = auth.get("type")
     if not auth:
         return "anonymous Binder: no login; the hub's admin page is not exposed to users."
+    if atype == "native" and auth.get("admin_password"):
+        return ("log in at %shub/login as %s with the password of auth.admin_password (the account exists "
+                "from the hub's first start; change it at %shub/change-password); approve other users at "
+                "%shub/authorize." % (urls["hub_url"], who, urls["hub_url"], urls["hub_url"]))
     if atype == "native":
         return ("sign up at %shub/signup as %s (admins are authorised at sign-up), then log in at %shub/login; "
                 "approve other users at %shub/authorize." % (urls["hub_url"], who, urls["hub_url"], urls["hub_url"]))

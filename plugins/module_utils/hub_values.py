@@ -257,7 +257,7 @@ def _has_path(tree, path):
 def masked_diff(dest, before, planned):
     """Ansible's diff (before/after texts) with every secret masked on both sides. In the current file,
     a value at a path the new values no longer have is masked too (it may have come from a secret
-    layer); a secret that changes shows as '******** (changed)'."""
+    layer); a secret that changes shows as '******** (changed)' on the after side only."""
     merged = planned['merged']
     is_secret = planned['is_secret']
     old = {}
@@ -270,7 +270,7 @@ def masked_diff(dest, before, planned):
         if isinstance(old, dict):
             def old_secret(path):
                 return is_secret(path) or not _has_path(merged, path)
-            before_text = dump_yaml(mask(old, old_secret, other=merged))
+            before_text = dump_yaml(mask(old, old_secret))
         else:
             old = {}
             before_text = '(the current file is not a YAML mapping; not shown)\n'

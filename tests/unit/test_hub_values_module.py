@@ -62,6 +62,7 @@ def test_diff_is_masked_and_tells_a_secret_changed(tmp_path):
     assert result['changed'] is True
     assert "tag: '2026.11'" in diff['before'] and "tag: '2026.12'" in diff['after']
     assert '******** (changed)' in diff['after']
+    assert '(changed)' not in diff['before'] and "client_secret: '********'" in diff['before']
     text = json.dumps(result)
     assert SECRET not in text and 'another-secret' not in text
     assert dest.read_text().count(SECRET) == 1  # check mode left the file alone
