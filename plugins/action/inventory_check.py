@@ -188,6 +188,9 @@ class ActionModule(ActionBase):
         raw, variables = context(ref_host, {}, groups)
         first = evaluate(variables, ("openstack_nodes_groups", "openstack_nodes_cluster_name", "openstack_nodes_state",
                                      "openstack_nodes_subnet_cidr"))
+        if first.get("openstack_nodes_state") == "absent":
+            # A teardown (provision.yml with openstack_nodes_state=absent): only its confirmation matters.
+            sections = [s for s in sections if s == "openstack"]
         planned = self._planned(first)
         if planned:
             for name, (_address, group) in planned.items():

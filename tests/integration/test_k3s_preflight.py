@@ -82,7 +82,7 @@ def test_duplicate_node_names(tmp_path):
     for name in ("a1", "a2"):
         data["all"]["children"]["k3s_cluster"]["children"]["k3s_agents"]["hosts"][name]["k3s_node_name"] = "pc"
     inv.write_text(json.dumps(data))
-    refused(inv, "used more than once: pc")
+    refused(inv, "Node name pc is used by both")
 
 
 def test_host_in_two_groups(tmp_path):
