@@ -73,7 +73,7 @@ def describe(value):
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int):
-        return "a number (%d)" % value
+        return "a number"
     if isinstance(value, float):
         return "a number"
     if isinstance(value, str):

@@ -35,10 +35,11 @@ options:
     choices: [k3s, nodes, cluster_services, hubs, hub_images, openstack]
   stage:
     description:
-      - The playbook's action. The air-gap folder is checked for C(install) and C(upgrade) only.
+      - The playbook's action. The k3s air-gap folder is checked for C(install) (site.yml, playbooks/k3s.yml)
+        and C(upgrade) only; C(deploy) is every other stage.
     type: str
     default: install
-    choices: [install, upgrade, remove_node, reset]
+    choices: [install, upgrade, deploy, remove_node, reset]
 attributes:
   check_mode:
     support: full
