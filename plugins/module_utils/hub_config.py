@@ -248,6 +248,11 @@ def hub_entry_errors(hubs, allow_dummy=False):
             if not isinstance(profiles, list) or not all(
                     isinstance(p, dict) and isinstance(p.get("display_name"), str) for p in profiles):
                 errors.append("%s: profiles must be a list of mappings, each with a display_name." % label)
+            else:
+                for index, profile in enumerate(profiles):
+                    if "desktops" in profile and not isinstance(profile["desktops"], bool):
+                        errors.append("%s: profiles[%d] (%s): desktops must be true or false, got %r."
+                                      % (label, index, profile["display_name"], profile["desktops"]))
     return errors
 
 
@@ -442,23 +447,31 @@ def charts_needed(hubs, charts):
     return seen
 
 
-def _profile(profile):
-    out = {k: v for k, v in profile.items() if k != "image"}
+def _profile(profile, desktop_tolerations=None):
+    out = {k: v for k, v in profile.items() if k not in ("image", "desktops")}
+    override = dict(out.get("kubespawner_override") or {})
     if profile.get("image"):
-        override = dict(out.get("kubespawner_override") or {})
         image = profile["image"]
         override["image"] = image if isinstance(image, str) else "%s:%s" % (image["name"], image.get("tag", "latest"))
+    if profile.get("desktops") is True and desktop_tolerations:
+        # KubeSpawner replaces a list trait with the override: the profile's pods get the whole list.
+        override["tolerations"] = list(desktop_tolerations)
+    if override:
         out["kubespawner_override"] = override
     return out
 
 
-def shortcut_values(hub):
-    """Helm values for the entry's `image` and `profiles` shortcuts (under `jupyterhub:` for a BinderHub)."""
+def shortcut_values(hub, desktop_tolerations=None):
+    """Helm values for the entry's `image` and `profiles` shortcuts (under `jupyterhub:` for a BinderHub).
+
+    A profile with `desktops: true` may run on lab desktops: its kubespawner_override gets
+    `desktop_tolerations` (the user pods' tolerations plus the desktops' taint); other profiles do not.
+    """
     singleuser = {}
     if hub.get("image"):
         singleuser["image"] = split_image(hub["image"])
     if hub.get("profiles"):
-        singleuser["profileList"] = [_profile(p) for p in hub["profiles"]]
+        singleuser["profileList"] = [_profile(p, desktop_tolerations) for p in hub["profiles"]]
     if not singleuser:
         return {}
     values = {"singleuser": singleuser}

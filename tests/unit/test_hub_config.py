@@ -247,6 +247,26 @@ def test_shortcut_values_image_and_profiles():
     assert list(shortcut_values(bhub(image="a:b"))) == ["jupyterhub"]
 
 
+def test_only_desktop_profiles_get_the_desktop_tolerations():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import shortcut_values
+    user = {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"}
+    desktop = {"key": "versatile.jupyter/desktop", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    values = shortcut_values(jhub(profiles=[
+        {"display_name": "Small", "default": True},
+        {"display_name": "Evening", "desktops": True, "kubespawner_override": {"cpu_limit": 8}},
+        {"display_name": "Not here", "desktops": False}]), [user, desktop])
+    small, evening, not_here = values["singleuser"]["profileList"]
+    assert small == {"display_name": "Small", "default": True}
+    assert evening == {"display_name": "Evening",
+                       "kubespawner_override": {"cpu_limit": 8, "tolerations": [user, desktop]}}
+    assert not_here == {"display_name": "Not here"}     # the flag never reaches the chart
+
+
+def test_desktops_flag_must_be_a_boolean():
+    errors = hub_entry_errors([jhub(profiles=[{"display_name": "Evening", "desktops": "yes"}])])
+    assert errors == ["hubs[0] (physics): profiles[0] (Evening): desktops must be true or false, got 'yes'."]
+
+
 def test_values_files_resolved_from_the_inventory_folder(tmp_path):
     from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
         missing_values_files, values_file_layer)
