@@ -71,16 +71,14 @@ class _HostFacts(Mapping):
         self._extra = extra
 
     def __getitem__(self, key):
-        if key in self._extra and (self._real is None or key not in self._real or key == "ansible_facts"):
-            if key == "ansible_facts" and self._real is not None and key in self._real:
-                facts = dict(self._real[key] or {})
-                for name, value in self._extra[key].items():
-                    facts.setdefault(name, value)
-                return facts
-            return self._extra[key]
-        if self._real is None:
-            raise KeyError(key)
-        return self._real[key]
+        real = self._real is not None and key in self._real
+        if key == "ansible_facts":
+            facts = dict(self._extra[key])
+            facts.update(self._real[key] or {} if real else {})
+            return facts
+        if real:
+            return self._real[key]
+        return self._extra[key]
 
     def __contains__(self, key):
         return key in self._extra or (self._real is not None and key in self._real)
