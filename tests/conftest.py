@@ -68,7 +68,8 @@ def render_inventory(tmp_path_factory):
     ../shared/upstream/charts (hub_chart_source), the test vault values of tests/fixtures/inventory-secrets.yml
     and the optional extra-vars file, into a fresh folder, and returns it: ``<dir>/<hub>/values.yaml`` and
     ``<dir>/<hub>/manifests.yaml`` for every hub. Cached per (inventory, extra_vars_file) for the session.
-    Skips when the charts or a helm binary ($HELM_BIN) are absent; fails with the render's output otherwise."""
+    Skips when the charts or a helm binary ($HELM_BIN) are absent; fails with the render's output otherwise.
+    The run is at -vvv; its output is kept in ``render_inventory.outputs[path]``."""
     cache = {}
 
     def render(inventory_path, extra_vars_file=None):
@@ -91,11 +92,14 @@ def render_inventory(tmp_path_factory):
             argv += ["-e", "@" + key[1]]
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_FORCE_COLOR="0",
                    ANSIBLE_NOCOLOR="1")
-        proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True)
+        proc = subprocess.run(argv + ["-vvv"], cwd=REPO, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             pytest.fail("playbooks/render.yml failed on %s (rc %d):\n%s\n%s"
                         % (inventory_path, proc.returncode, proc.stdout[-6000:], proc.stderr[-3000:]))
         cache[key] = Path(out)
+        render.outputs[cache[key]] = proc.stdout + proc.stderr
         return cache[key]
 
+    # The render's whole output (run at -vvv) for each folder returned, for tests that check what it prints.
+    render.outputs = {}
     return render
