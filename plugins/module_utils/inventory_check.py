@@ -424,6 +424,8 @@ def hubs_problems(inv, traitlets_registry=None):
     out.extend(hub_config.hub_entry_errors(hubs, allow_dummy))
     base_dir = inv.get("hub_values_files_dir") or inv.get("inventory_dir") or "."
     out.extend(hub_config.missing_values_files(hubs, base_dir))
+    tls_var, tls = inv.pick("hub_tls", "cluster_tls")
+    out.extend(hub_config.tls_errors(hubs, tls or "none", tls_var in inv.user_set))
     if out:
         return out
     registry_var, registry = inv.pick("hub_registry_address", "cluster_registry_address")
