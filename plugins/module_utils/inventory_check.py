@@ -28,6 +28,7 @@ import os
 import re
 
 from ansible_collections.versatile.jupyter.plugins.module_utils import binder_names, hub_config, openstack_nodes_plan
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import target_repo_dir_error
 
 SECTIONS = ("k3s", "nodes", "cluster_services", "hubs", "hub_images", "openstack")
 
@@ -58,7 +59,7 @@ TYPES = {
     "node_prep_firewall_node_ports": "list", "node_prep_firewall_server_ports": "list",
     "hubs": "list", "hub_common_values": "mapping", "hub_shared_volumes": "list",
     "hub_allow_dummy_auth": "boolean", "hub_values_files_dir": "string",
-    "hub_images": "list", "hub_images_image_prefix": "string",
+    "hub_images": "list", "hub_images_image_prefix": "string", "hub_images_target_repo_dir": "string",
     "openstack_nodes_groups": "list", "openstack_nodes_cluster_name": "string",
     "openstack_nodes_state": "string", "openstack_nodes_admin_cidrs": "list", "openstack_nodes_api_cidrs": "list",
     "openstack_nodes_subnet_cidr": "string", "openstack_nodes_public_key_file": "string",
@@ -526,6 +527,10 @@ def hub_images_problems(inv):
                            % (label, where, prefix, _lower_path(prefix)))
             else:
                 out.extend("%s: %s: %s." % (label, where, p) for p in binder_names.validate_image_prefix(prefix))
+        problem = (target_repo_dir_error(entry["target_repo_dir"]) if "target_repo_dir" in entry else
+                   target_repo_dir_error(inv.get("hub_images_target_repo_dir", ""), "hub_images_target_repo_dir"))
+        if problem:
+            out.append("%s: %s." % (label, problem))
     user = inv.get("hub_images_registry_username", "") or ""
     password = inv.get("hub_images_registry_password", "") or ""
     if bool(user) != bool(password):

@@ -423,8 +423,20 @@ R2D_ARGS = (
     ("user_name", lambda v: ["--user-name", v]),
     ("labels", _labels),
     ("push", lambda v: ["--push"] if v else []),
+    ("target_repo_dir", lambda v: ["--target-repo-dir", v] if v else []),
     ("extra_args", lambda v: list(v or [])),
 )
+
+
+def target_repo_dir_error(path, name="target_repo_dir"):
+    """None, or why ``path`` (the setting ``name``) cannot be where repo2docker puts the repository."""
+    if not path:
+        return None
+    if not isinstance(path, str) or not path.startswith("/") or path.rstrip("/") == "" or "\n" in path:
+        return "%s %r must be an absolute folder in the image, such as /srv/repo" % (name, path)
+    if any(part in (".", "..") for part in path.split("/")):
+        return "%s %r must not contain . or .. parts" % (name, path)
+    return None
 
 
 def repo2docker_command(command=None, which=shutil.which):
@@ -514,9 +526,12 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
 
     params: repo, ref, image_name | image_prefix, binder_provider, push, force, registry_url,
     registry_username, registry_password, registry_insecure, engine_host, user_id, user_name, labels,
-    extra_args, repo2docker_command, build_timeout, log_lines.
+    target_repo_dir, extra_args, repo2docker_command, build_timeout, log_lines.
     """
     repo = params["repo"]
+    problem = target_repo_dir_error(params.get("target_repo_dir"))
+    if problem:
+        raise Repo2DockerError("bad_input", problem)
     ref = params.get("ref") or "HEAD"
     # Bad naming input fails before any network or git call (a placeholder commit stands in for the tag).
     target_image("0" * 40, repo, params.get("image_name"), params.get("image_prefix"),
@@ -572,7 +587,7 @@ def ensure_image(params, check_mode=False, runner=run, log=None):
             repo2docker_command(params.get("repo2docker_command")), source,
             image=image, user_id=params.get("user_id", 1000), user_name=params.get("user_name", "jovyan"),
             labels=build_labels(repo, ref, resolved, params.get("labels")), push=push,
-            extra_args=params.get("extra_args"))
+            target_repo_dir=params.get("target_repo_dir"), extra_args=params.get("extra_args"))
         result["cmd"] = argv
         rc, out, err = runner(argv, env=env, cwd=workdir, timeout=params.get("build_timeout") or 3600)
         if rc != 0:

@@ -109,6 +109,15 @@ options:
       - Extra image labels.
     type: dict
     default: {}
+  target_repo_dir:
+    description:
+      - Folder in the image where repo2docker copies the repository and runs its build steps
+        (C(repo2docker --target-repo-dir)), and the image's working folder. Default is the user's home.
+      - A hub that mounts persistent homes at C(/home/jovyan) hides whatever the image has there (binderhub
+        issue 377); an image built with for example C(/srv/repo) keeps its repository visible under a home volume.
+      - A repository with its own C(Dockerfile) receives it as the build argument C(REPO_DIR) only.
+      - An absolute path. Changing it does not rebuild a commit whose image exists: set O(force).
+    type: str
   extra_args:
     description:
       - Extra repo2docker arguments, placed before the repository, for example C([--appendix, "RUN ..."]).
@@ -249,6 +258,7 @@ def main():
             user_id=dict(type="int", default=1000),
             user_name=dict(type="str", default="jovyan"),
             labels=dict(type="dict", default={}),
+            target_repo_dir=dict(type="str"),
             extra_args=dict(type="list", elements="str", default=[]),
             repo2docker_command=dict(type="list", elements="str"),
             build_timeout=dict(type="int", default=3600),

@@ -297,6 +297,25 @@ def test_build_argv_is_described_once():
                     "--user-name", "jovyan", "--label", "a=1", "--label", "b=2", "--push",
                     "--appendix", "RUN true", "/tmp/src"]
     assert "--push" not in r2d.build_argv(["r2d"], "/s", image="x:y", push=False)
+    assert r2d.build_argv(["r2d"], "/s", image="x:y", target_repo_dir="/srv/repo")[-3:] == [
+        "--target-repo-dir", "/srv/repo", "/s"]
+    assert "--target-repo-dir" not in r2d.build_argv(["r2d"], "/s", image="x:y", target_repo_dir="")
+
+
+@pytest.mark.parametrize("path", ["srv/repo", "/", "/srv/../home/jovyan", "~/repo"])
+def test_bad_target_repo_dir_fails_before_touching_the_repository(path):
+    calls = []
+
+    def runner(argv, **kwargs):
+        calls.append(argv)
+        return 0, "", ""
+
+    params = {"repo": "https://git.example.org/lab/env.git", "image_name": "localhost/env",
+              "target_repo_dir": path}
+    with pytest.raises(r2d.Repo2DockerError) as err:
+        r2d.ensure_image(params, runner=runner)
+    assert err.value.kind == "bad_input" and "target_repo_dir" in err.value.message and calls == []
+    assert r2d.target_repo_dir_error("/srv/repo") is None and r2d.target_repo_dir_error(None) is None
 
 
 def test_build_labels_record_repo_and_commit():
