@@ -85,8 +85,7 @@ class _HostFacts(Mapping):
 
     def __iter__(self):
         seen = set(self._extra)
-        for key in self._extra:
-            yield key
+        yield from self._extra
         for key in self._real or ():
             if key not in seen:
                 yield key

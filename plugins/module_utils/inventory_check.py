@@ -90,8 +90,8 @@ _WANT = {
     "string": (lambda v: isinstance(v, str), "a string"),
     "list": (lambda v: isinstance(v, list), "a list"),
     "mapping": (lambda v: isinstance(v, dict), "a mapping (key: value pairs)"),
-    "boolean": (lambda v: isinstance(v, bool) or (isinstance(v, str) and v.lower() in
-                                                   ("true", "false", "yes", "no")), "true or false"),
+    "boolean": (lambda v: isinstance(v, bool) or str(v).lower() in ("true", "false", "yes", "no"),
+                "true or false"),
 }
 
 
@@ -226,10 +226,10 @@ def _serial_problem(value):
         ok = 1 <= int(text[:-1]) <= 100
     if ok:
         return []
+    shown = text if isinstance(value, (int, str)) and not isinstance(value, bool) else describe(value)
     return ["k3s_agent_upgrade_serial is %s: it must be how many agents and desktops playbooks/upgrade.yml "
             "upgrades at a time, a whole number of at least 1 or a percentage such as 25%% (0 would upgrade "
-            "none, or all at once)." % (text if isinstance(value, (int, str)) and not isinstance(value, bool)
-                                         else describe(value))]
+            "none, or all at once)." % shown]
 
 
 def k3s_problems(inv):
@@ -456,8 +456,8 @@ def hubs_problems(inv, traitlets_registry=None):
                 with open(hub_config.resolve_path(path, base_dir)) as handle:
                     layer = yaml.safe_load(handle) or {}
             except (OSError, yaml.YAMLError) as exc:
-                out.append("hubs[%d] (%s): values file %s cannot be read: %s" % (index, hub["name"], path,
-                                                                                  str(exc).splitlines()[0]))
+                why = str(exc).splitlines()[0]
+                out.append("hubs[%d] (%s): values file %s cannot be read: %s" % (index, hub["name"], path, why))
                 continue
             if not isinstance(layer, dict):
                 out.append("hubs[%d] (%s): values file %s must hold a mapping of Helm values."

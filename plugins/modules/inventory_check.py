@@ -42,10 +42,13 @@ options:
     choices: [install, upgrade, deploy, remove_node, reset]
 attributes:
   check_mode:
+    description: Checks only; the same in check mode.
     support: full
   diff_mode:
+    description: Nothing to show a difference for.
     support: none
   action:
+    description: Runs on the controller as an action plugin.
     support: full
 '''
 
