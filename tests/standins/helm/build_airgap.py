@@ -4,10 +4,12 @@
 Lays out what a real air-gap folder holds (see docs/cluster_services.md), each file with a `.sha256sum`:
   helm-diff-linux-<arch>.tgz         a stand-in helm-diff plugin (plugin.yaml with the pinned version; the helm
                                      stand-in implements `helm diff upgrade` itself when it is installed)
-  charts/<chart>-<version>.tgz       chart archives: the JupyterHub and BinderHub charts carry the REAL upstream
-                                     values.yaml and values schema copied from --upstream (../shared/upstream,
-                                     never committed); the other charts only a Chart.yaml and empty values.
-Nothing here renders Kubernetes objects: the charts have no templates.
+  charts/<chart>-<version>.tgz       chart archives: a chart whose REAL source is in --upstream/charts/
+                                     <chart>-<version>/ (../shared/upstream: the JupyterHub and BinderHub charts,
+                                     never committed) is packed whole, templates and subcharts included, as
+                                     `helm pull` would fetch it, so that `helm template` of the archive renders
+                                     the real objects; the other charts (cert-manager, registry, NFS provisioner)
+                                     get only a Chart.yaml and empty values, and render nothing.
 
 Usage: build_airgap.py --out DIR --upstream DIR --chart NAME=VERSION ... --helm-diff-version V [--arch amd64]
 """
@@ -54,6 +56,20 @@ def chart_files(name, version, upstream, prefix):
     return files, meta
 
 
+def real_chart_files(name, version, upstream, prefix):
+    """Every file of the real chart source upstream/charts/<name>-<version>/, under ``prefix``; None when absent."""
+    source = os.path.join(upstream, "charts", "%s-%s" % (name, version)) if upstream else ""
+    if not source or not os.path.isfile(os.path.join(source, "Chart.yaml")):
+        return None
+    files = {}
+    for folder, _dirs, names in os.walk(source):
+        for filename in names:
+            path = os.path.join(folder, filename)
+            with open(path, "rb") as fd:
+                files[prefix + os.path.relpath(path, source)] = fd.read()
+    return files
+
+
 def write_with_sum(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as fd:
@@ -90,6 +106,13 @@ def main():
     }))
     for spec in args.chart:
         name, version = spec.split("=", 1)
+        real = real_chart_files(name, version, upstream, name + "/")
+        if real is not None:
+            write_with_sum(os.path.join(args.out, "charts", "%s-%s.tgz" % (name, version)), tgz(real))
+            continue
+        if name in UPSTREAM and upstream:
+            sys.stderr.write("build_airgap.py: no real chart %s-%s under %s/charts: values and schema only, no "
+                             "templates\n" % (name, version, upstream))
         files, _ = chart_files(name, version, upstream, name + "/")
         if name == "binderhub":
             sub, _ = chart_files("jupyterhub", "4.4.0", upstream, name + "/charts/jupyterhub/")
