@@ -136,6 +136,8 @@ async def start_server(cfg, user_name, profile, binder):
         server = Server(base_url="/user/%s/" % user_name)
 
     spawner = spawner_class(config=cfg, user=User(), hub=Hub(), _mock=True)
+    # JupyterHub gives the spawner its server (URL prefix, port) before it starts it.
+    spawner.server = Server(base_url=User.url)
     spawner.api_token = "a-token-for-the-test"
     spawner.user_options = dict(binder) if binder else ({"profile": profile} if profile else {})
     # The API calls of KubeSpawner._start (the PVC check, the watches) are left out; the PVC and pod
