@@ -22,7 +22,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "plugins", "module_utils"))
 
-import backup as runner  # noqa: E402  (the same file the role installs on the nodes)
+import backup as runner  # noqa: E402  (installed on the nodes as backup_lib.py)
 
 
 def du(path):

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Backup and restore of a node's Jupyter data with restic: plain functions, standard library only.
 
-The same file is the node's backup runner (the backup role copies it to the node, and the systemd service
-runs ``python3 backup.py CONFIG.json``) and the library of the ``backup_restore`` module.
+The library of the ``backup_restore`` module and of the node's backup runner (the backup role copies this file
+beside roles/backup/files/versatile-backup.py on each node, which the systemd service runs).
 
 What a node holds, as k3s and the provisioners lay it out:
 - local-path volumes (k3s's default class): ``<storage>/<pv>_<namespace>_<pvc>``; a hub's database is
@@ -27,7 +27,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 
 PV_RE = re.compile(r"^(?P<prefix>.+)-(?P<pv>pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
@@ -185,8 +184,12 @@ def run_locked(argv, wait, sleep=15, env=None):
         time.sleep(sleep)
 
 
-def backup(config, log=print):
-    """One backup of this node: consistent copies into the staging folder, restic backup, retention."""
+def backup(config, log=None):
+    """One backup of this node: consistent copies into the staging folder, restic backup, retention.
+
+    ``log`` receives one line of progress at a time (the node's runner prints them to the journal).
+    """
+    log = log or (lambda msg: None)
     plan = plan_backup(config)
     staging = config["staging_dir"]
     restic = config.get("restic", "restic")
@@ -206,9 +209,8 @@ def backup(config, log=print):
         return None
     proc = run(restic_backup_argv(restic, config["host"], config["tag"], plan["paths"], plan["excludes"], True))
     summary = backup_summary(proc.stdout)
-    log("snapshot %s: %d files, %d bytes added" % (summary.get("snapshot_id", "?")[:8],
-                                                  summary.get("total_files_processed", 0),
-                                                  summary.get("data_added", 0)))
+    log("snapshot %s: %d files, %d bytes added" % (
+        summary.get("snapshot_id", "?")[:8], summary.get("total_files_processed", 0), summary.get("data_added", 0)))
     keep = config.get("keep") or {}
     if keep:
         run_locked(restic_forget_argv(restic, config["host"], config["tag"], keep, config.get("prune", False)),
@@ -333,7 +335,7 @@ def parse_itemized(stdout):
     for line in stdout.splitlines():
         if not line.strip():
             continue
-        code, _, path = line.partition(" ")
+        code, dummy, path = line.partition(" ")
         path = path.strip()
         if code == "*deleting":
             changes.append(line)
@@ -355,23 +357,3 @@ def parse_itemized(stdout):
 
 def sqlite_side_files(db_path):
     return [db_path + s for s in SQLITE_SIDE_FILES if os.path.exists(db_path + s)]
-
-
-# --- The node's runner ---------------------------------------------------------------------------------------
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: backup.py CONFIG.json", file=sys.stderr)
-        return 2
-    with open(argv[0]) as f:
-        config = json.load(f)
-    try:
-        backup(config)
-    except (BackupError, OSError, sqlite3.Error) as err:
-        print("backup failed: %s" % err, file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
