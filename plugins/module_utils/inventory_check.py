@@ -58,7 +58,7 @@ TYPES = {
     "node_prep_extra_packages": "list", "node_prep_sysctls": "mapping", "node_prep_extra_sysctls": "mapping",
     "node_prep_firewall_node_ports": "list", "node_prep_firewall_server_ports": "list",
     "hubs": "list", "hub_common_values": "mapping", "hub_shared_volumes": "list",
-    "hub_allow_dummy_auth": "boolean", "hub_values_files_dir": "string",
+    "hub_allow_dummy_auth": "boolean", "hub_values_files_dir": "string", "hub_binder_repo_dir": "string",
     "hub_images": "list", "hub_images_image_prefix": "string", "hub_images_target_repo_dir": "string",
     "openstack_nodes_groups": "list", "openstack_nodes_cluster_name": "string",
     "openstack_nodes_state": "string", "openstack_nodes_admin_cidrs": "list", "openstack_nodes_api_cidrs": "list",
@@ -427,6 +427,13 @@ def hubs_problems(inv, traitlets_registry=None):
     out.extend(hub_config.missing_values_files(hubs, base_dir))
     tls_var, tls = inv.pick("hub_tls", "cluster_tls")
     out.extend(hub_config.tls_errors(hubs, tls or "none", tls_var in inv.user_set))
+    repo_dir = inv.get("hub_binder_repo_dir", "")
+    problem = target_repo_dir_error(repo_dir, "hub_binder_repo_dir")
+    if problem:
+        out.append(problem + ".")
+    elif repo_dir and (repo_dir.rstrip("/") + "/").startswith("/home/jovyan/"):
+        out.append("hub_binder_repo_dir %s is under /home/jovyan, where a persistent Binder mounts each user's home "
+                   "and hides it: choose a folder outside, such as /srv/repo." % repo_dir)
     if out:
         return out
     registry_var, registry = inv.pick("hub_registry_address", "cluster_registry_address")
@@ -438,7 +445,7 @@ def hubs_problems(inv, traitlets_registry=None):
             for problem in binder_names.image_reference_problems(ref):
                 out.append("hubs[%d] (%s): %s: %s." % (index, hub["name"], where, problem))
     common = inv.get("hub_common_values", {}) or {}
-    if not isinstance(common, dict):
+    if not hubs or not isinstance(common, dict):
         return out
     if traitlets_registry is None:
         from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets
