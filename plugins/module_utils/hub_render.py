@@ -17,9 +17,8 @@ __metaclass__ = type
 import hashlib
 import re
 
-import yaml
-
 try:
+    import yaml
     import jsonschema
     import kubernetes_validate
     from kubernetes_validate import utils as kv_utils
@@ -167,10 +166,10 @@ def _rule(error):
 
 
 def check_validator():
-    """Fail with a plain message when kubernetes-validate is missing on the controller."""
+    """Fail with a plain message when kubernetes-validate (or PyYAML) is missing on the controller."""
     if not HAS_KUBERNETES_VALIDATE:
-        raise HubRenderError('the Python package kubernetes-validate is not installed on the controller: '
-                             'install requirements.txt (scripts/deploy does) or pip install kubernetes-validate')
+        raise HubRenderError('the Python packages kubernetes-validate and PyYAML are not installed on the '
+                             'controller: install requirements.txt (scripts/deploy does)')
 
 
 class _Schemas:
@@ -284,12 +283,10 @@ def _key(obj):
 def _leaves(value, path=()):
     if isinstance(value, dict):
         for key, item in value.items():
-            for leaf in _leaves(item, path + (key,)):
-                yield leaf
+            yield from _leaves(item, path + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            for leaf in _leaves(item, path + (index,)):
-                yield leaf
+            yield from _leaves(item, path + (index,))
     else:
         yield path, value
 
@@ -345,9 +342,9 @@ def render(run, argv, hub, version, secrets=(), previous=None):
     out, objects = once()
     problems = validate_objects(objects, version)
     if problems:
+        listed = '\n'.join('- hub %s: %s' % (hub, problem) for problem in problems)
         raise HubRenderError('hub %s: %d object(s) of the rendered chart do not validate against Kubernetes %s; '
-                             'nothing was written:\n%s' % (hub, len(problems), kube_version(version),
-                                                            '\n'.join('- hub %s: %s' % (hub, p) for p in problems)))
+                             'nothing was written:\n%s' % (hub, len(problems), kube_version(version), listed))
     if previous is not None and previous != out:
         _again, second = once()
         if same_but_generated(previous, objects, generated_fields(objects, second)):

@@ -15,16 +15,17 @@ version_added: 0.1.0
 description:
   - Runs C(helm template) on the host where the module runs for the release I(name) in namespace
     I(namespace), with the merged values file (module versatile.jupyter.hub_values), the Kubernetes version of
-    I(k3s_version) and the API versions that Kubernetes serves, hooks included and chart tests left out: the
-    objects C(helm upgrade --install) would apply.
+    I(k3s_version) and the API versions that Kubernetes serves, hooks included and chart tests left out, so
+    the objects are those C(helm upgrade --install) would apply.
   - Validates every object strictly (unknown fields are errors) against that Kubernetes version's own schemas
     with the Python package kubernetes-validate, offline. Errors name the hub, the object (kind/name and its
     template) and the field, never a value.
   - Writes I(dest) (mode C(0600); it holds the hub's Secret) only when every object validates and its content
-    changed. Charts generate some secrets when the values leave them unset (z2jh: the proxy token, cookie secret
-    and CryptKeeper keys; on a cluster helm's C(lookup) keeps the existing ones, C(helm template) has no cluster
-    and draws new ones each time): when I(dest) exists the chart is rendered twice, and a rendering that differs
-    from I(dest) only in fields that differ between the two renderings leaves I(dest) unchanged.
+    changed.
+  - Charts generate some secrets when the values leave them unset (z2jh generates the proxy token, cookie secret
+    and CryptKeeper keys). On a cluster helm's C(lookup) keeps the existing ones; C(helm template) has no cluster
+    and draws new ones each time. So when I(dest) exists the chart is rendered twice, and a rendering that
+    differs from I(dest) only in fields that differ between the two renderings leaves I(dest) unchanged.
   - Returns a summary (objects, kinds, container images, URLs), never the manifests or the values.
 author:
   - versatile.jupyter contributors (@versatile)
@@ -71,6 +72,7 @@ attributes:
     description: C(helm template) and the validation run (they change nothing); I(dest) is not written.
   diff_mode:
     support: none
+    description: The manifests hold the hub's Secret; no diff of them is shown.
 notes:
   - Requires the Python package kubernetes-validate (requirements.txt) and a helm 3 binary.
 seealso:
