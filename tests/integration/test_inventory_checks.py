@@ -512,6 +512,19 @@ def test_shipped_inventory_passes_every_check(base, paths):
         assert "UNREACHABLE" in text[first_failure:first_failure + 300], text[first_failure - 500:first_failure + 500]
 
 
+def test_role_preflight_runs_the_same_checks(paths, tmp_path):
+    """A role used on its own (not through playbooks/check.yml) refuses the same way: here hub_images."""
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Use the role alone", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [{"name": "Run the role's preflight", "ansible.builtin.include_role": {
+            "name": "versatile.jupyter.hub_images", "tasks_from": "preflight"}}]}]))
+    inventory = make_inventory(paths, "lab", {"hub_images": image(image_name="r.example.org/hub/Physics")}, "role")
+    rc, text = play(inventory, str(playbook), paths)
+    assert rc != 0 and "image_name r.example.org/hub/Physics has uppercase letters" in text, text[-3000:]
+    assert "The inventory has 1 problem(s)" in text, text[-3000:]
+
+
 # --- the doc table --------------------------------------------------------------------------------------------
 
 def doc_table():
