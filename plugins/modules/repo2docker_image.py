@@ -116,7 +116,7 @@ options:
       - A hub that mounts persistent homes at C(/home/jovyan) hides whatever the image has there (binderhub
         issue 377); an image built with for example C(/srv/repo) keeps its repository visible under a home volume.
       - A repository with its own C(Dockerfile) receives it as the build argument C(REPO_DIR) only.
-      - An absolute path. Changing it does not rebuild a commit whose image exists: set O(force).
+      - "An absolute path. Changing it does not rebuild a commit whose image exists: set O(force)."
     type: str
   extra_args:
     description:
