@@ -5,7 +5,8 @@ session fixture render_inventory (tests/conftest.py, at -vvv): every hub gets va
 (0600 in 0700 folders); the manifests are the chart's real objects for the release and namespace the hub role
 uses, with the ingress, TLS, storage and network policies the inventory asks for; the closing table counts what
 the files hold; no secret of the inventory or of the rendered Secrets appears in the output. A second run
-changes nothing (the chart's generated secrets do not count as a change). A value that makes a template produce
+changes nothing (the chart's generated secrets do not count as a change), and --check on a fresh folder reports
+every hub and writes nothing. A value that makes a template produce
 an invalid object is refused by module hub_manifests with the hub, the object and the field named, and nothing is
 written.
 """
@@ -174,6 +175,23 @@ def test_invalid_object_names_hub_object_and_field(render_inventory, tmp_path, e
     assert "hub jupyter: Deployment/hub (jupyterhub/templates/hub/deployment.yaml): field %s %s" % (field, rule) \
         in proc.stdout.replace("\\n", "\n"), proc.stdout[-3000:]
     assert not dest.exists()
+
+
+def test_check_mode_reports_and_writes_nothing(tmp_path):
+    """--check --diff on a fresh folder: every hub reported as changed (values and manifests), nothing written."""
+    if not (os.environ.get("HELM_BIN") and os.access(os.environ["HELM_BIN"], os.X_OK)):
+        pytest.skip("no helm binary: set HELM_BIN (tests/tools/install-helm.sh)")
+    if not os.path.isdir(CHARTS):
+        pytest.skip("the real charts are absent: %s" % CHARTS)
+    out = tmp_path / "out"
+    proc = _run(["ansible-playbook", "-i", "inventories/local", "playbooks/render.yml", "--check", "--diff",
+                 "-e", "hub_chart_source=" + CHARTS, "-e", "render_dir=%s" % out,
+                 "-e", "hub_check_config_on_controller=false"])
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    for hub in ("jupyter", "binder"):
+        assert "%s: its values would change, so manifests.yaml would be rendered anew" % hub in proc.stdout
+    assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=[1-9]", proc.stdout)
+    assert not out.exists()
 
 
 def test_missing_chart_in_source_is_named(tmp_path):
