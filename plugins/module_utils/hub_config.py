@@ -151,6 +151,10 @@ def _auth_errors(label, auth, kind, allow_dummy):
             errors.append("%s: auth type generic-oauth needs auth.%s (there is no OIDC discovery), or "
                           "auth.keycloak_realm_url / auth.auth0_domain to derive them."
                           % (label, ", auth.".join(missing)))
+    if atype == "generic-oauth" and auth.get("manage_groups") is False and any(
+            key in auth for key in ("allowed_groups", "admin_groups", "auth_state_groups_key")):
+        errors.append("%s: auth.allowed_groups, auth.admin_groups and auth.auth_state_groups_key need "
+                      "auth.manage_groups true (oauthenticator refuses to start otherwise)." % label)
     if atype == "dummy" and not allow_dummy:
         errors.append("%s: auth type dummy lets anyone in with one shared password; it is only allowed on "
                       "the local all-in-one (set hub_allow_dummy_auth: true there)." % label)
@@ -353,6 +357,9 @@ def auth_values(hub, scheme="https"):
         if "ask_email_on_signup" in auth:
             settings["ask_email_on_signup"] = bool(auth["ask_email_on_signup"])
         extra_config["10-native-authenticator-templates"] = NATIVE_TEMPLATES
+        # JupyterHub 5 lets in only allowed_users unless allow_all is set, admins included; NativeAuthenticator's
+        # own gate is the admin's approval of each sign-up, so everyone it authenticates is allowed.
+        authenticator["allow_all"] = "allowed_users" not in auth
         if auth.get("admin_password"):
             extra_config["20-native-initial-admins"] = NATIVE_INITIAL_ADMINS
             custom = {"versatileJupyter": {NATIVE_INITIAL_ADMINS_KEY: auth["admin_password"]}}
@@ -370,6 +377,10 @@ def auth_values(hub, scheme="https"):
                     settings[key] = auth[key]
             if "allowed_groups" in auth and "auth_state_groups_key" not in auth:
                 settings["auth_state_groups_key"] = "oauth_user.groups"
+            # oauthenticator 17 (the hub image's) refuses to start with allowed_groups, admin_groups or
+            # auth_state_groups_key unless manage_groups is true: the hub's groups then follow the provider's.
+            if any(key in settings for key in ("allowed_groups", "admin_groups", "auth_state_groups_key")):
+                settings.setdefault("manage_groups", True)
         elif atype == "github":
             if "allowed_organizations" in auth:
                 settings["allowed_organizations"] = list(auth["allowed_organizations"])

@@ -316,16 +316,22 @@ class HubPod:
         conn.close()
         return resp.status, resp.getheaders(), data
 
-    def stop(self):
+    def terminate(self):
+        """SIGTERM to the process groups this pod started (hub and proxy, stand-ins)."""
         for proc in self.extra + ([self.proc] if self.proc else []):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
+        self._deadline = time.time() + 5
+
+    def stop(self):
+        if getattr(self, "_deadline", None) is None:
+            self.terminate()
         for proc in self.extra + ([self.proc] if self.proc else []):
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=max(0.1, self._deadline - time.time()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

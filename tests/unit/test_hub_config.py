@@ -99,8 +99,21 @@ def test_native_preset_adds_templates_and_admins():
     config = values["hub"]["config"]
     assert config["JupyterHub"]["authenticator_class"] == "native"
     assert config["NativeAuthenticator"] == {"open_signup": False, "minimum_password_length": 10}
-    assert config["Authenticator"] == {"admin_users": ["alice"]}
+    # JupyterHub 5 lets nobody in without allow_all or allowed_users (found booting the real hub).
+    assert config["Authenticator"] == {"admin_users": ["alice"], "allow_all": True}
     assert "nativeauthenticator" in values["hub"]["extraConfig"]["10-native-authenticator-templates"]
+    limited = auth_values(jhub(auth={"type": "native", "allowed_users": ["bob"]}), "http")
+    assert limited["hub"]["config"]["Authenticator"] == {"allowed_users": ["bob"], "allow_all": False}
+
+
+def test_generic_groups_need_manage_groups():
+    """oauthenticator 17 refuses allowed_groups without manage_groups (found booting the real hub)."""
+    hub = jhub(auth={"type": "generic-oauth", "client_id": "c", "client_secret": "s",
+                     "keycloak_realm_url": "https://sso.example.org/realms/r", "allowed_groups": ["lab"]})
+    assert auth_values(hub)["hub"]["config"]["GenericOAuthenticator"]["manage_groups"] is True
+    hub["auth"]["manage_groups"] = False
+    errors = hub_entry_errors([hub])
+    assert any("need auth.manage_groups true" in e for e in errors), errors
 
 
 def test_github_preset_callback_and_orgs():
