@@ -373,3 +373,190 @@ def test_lti13_login_initiation_and_tool_configuration(hubs):
         config = json.loads(body)
         assert status == 200 and config["oidc_initiation_url"] == hub.url + "/hub/lti13/oauth_login"
         assert config["target_link_uri"] == hub.url
+
+
+# --- a real browser ---------------------------------------------------------------------------------------------
+class IngressGateway:
+    """Stand-in for the Ingress and DNS, as the browser sees them: a SOCKS5 proxy on this machine's loopback
+    through which chromium reaches each hub's proxy (TLS ended here for https hosts, with a test certificate the
+    browser is told to accept) and the OIDC provider stand-in, inside their network namespaces."""
+
+    def __init__(self, hubs, folder):
+        import socketserver
+        import threading
+        self.hubs, self.folder, self.contexts = hubs, folder, {}
+        gateway = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                gateway.serve(self.request)
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _tls(self, host):
+        if host not in self.contexts:
+            folder = os.path.join(self.folder, host)
+            os.makedirs(folder, exist_ok=True)
+            paths = _ca_and_cert(folder, host)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(paths["cert"], paths["key"])
+            self.contexts[host] = context
+        return self.contexts[host]
+
+    def serve(self, client):
+        import select
+        import struct
+        client.recv(2 + client.recv(2)[1])           # greeting: version, methods -> no authentication
+        client.sendall(b"\x05\x00")
+        head = client.recv(4)                         # version, CONNECT, reserved, address type
+        if head[3] == 3:
+            host = client.recv(client.recv(1)[0]).decode()
+        else:
+            client.recv(4 if head[3] == 1 else 16)
+            host = None
+        port = struct.unpack(">H", client.recv(2))[0]
+        upstream = None
+        for hub in self.hubs.values():
+            if host == hub.host and port == (443 if hub.scheme == "https" else 80):
+                upstream = connect(hub.pod.proc.pid, hub.pod.proxy_port)
+                terminate = hub.scheme == "https"
+            elif host == getattr(hub, "oidc_host", None) and port == hub.oidc_port:
+                upstream, terminate = connect(hub.pod.proc.pid, hub.oidc_port), False
+        if upstream is None:
+            client.sendall(b"\x05\x04\x00\x01" + b"\x00" * 6)  # host unreachable
+            return
+        client.sendall(b"\x05\x00\x00\x01" + b"\x00" * 6)
+        if terminate:
+            client = self._tls(host).wrap_socket(client, server_side=True)
+        client.setblocking(False)
+        upstream.setblocking(False)
+        peers = {client: upstream, upstream: client}
+        try:
+            while True:
+                readable, _w, _x = select.select(list(peers), [], [], 30)
+                if not readable:
+                    return
+                for sock in readable:
+                    try:
+                        data = sock.recv(65536)
+                    except (ssl.SSLWantReadError, BlockingIOError):
+                        continue
+                    if not data:
+                        return
+                    peers[sock].setblocking(True)
+                    peers[sock].sendall(data)
+                    peers[sock].setblocking(False)
+                # TLS may hold decrypted bytes that select() does not see
+                while isinstance(client, ssl.SSLSocket) and client.pending():
+                    upstream.setblocking(True)
+                    upstream.sendall(client.recv(65536))
+                    upstream.setblocking(False)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(hubs, tmp_path_factory):
+    """Debian's chromium driven by selenium, reaching the hubs through the IngressGateway."""
+    if not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")):
+        pytest.skip("chromium and chromium-driver are not installed (tests/apt-packages.txt; scripts/test setup)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    gateway = IngressGateway(hubs, str(tmp_path_factory.mktemp("gateway")))
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--window-size=1280,900",
+                 "--proxy-server=socks5://127.0.0.1:%d" % gateway.port, "--proxy-bypass-list=<-loopback>",
+                 "--ignore-certificate-errors"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        gateway.close()
+
+
+def _shot(driver, name):
+    path = os.path.join(ARTIFACTS, name + ".png")
+    assert driver.save_screenshot(path), path
+    return path
+
+
+def _wait(driver, predicate, what, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: predicate(d))
+    except Exception:
+        raise AssertionError("%s: still at %s\n%s" % (what, driver.current_url, driver.page_source[-2000:]))
+
+
+def test_browser_native_signup_approval_and_admin(hubs, browser):
+    from selenium.webdriver.common.by import By
+    hub = hubs["local/jupyter"]
+    password = hub.values["custom"]["versatileJupyter"]["initialAdminPassword"]
+
+    def login(user, secret):
+        browser.delete_all_cookies()
+        browser.get(hub.url + "/hub/login?next=%2Fhub%2Fhome")
+        browser.find_element(By.ID, "username_input").send_keys(user)
+        browser.find_element(By.ID, "password_input").send_keys(secret)
+        browser.find_element(By.ID, "login_submit").click()
+
+    browser.get(hub.url + "/hub/login")
+    assert browser.find_element(By.ID, "username_input")
+    _shot(browser, "native-login")
+    browser.get(hub.url + "/hub/signup")
+    browser.find_element(By.NAME, "username").send_keys("carol")
+    browser.find_element(By.NAME, "signup_password").send_keys("carol-password-1")
+    browser.find_element(By.NAME, "signup_password_confirmation").send_keys("carol-password-1")
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    _wait(browser, lambda d: "sent to the admin" in d.page_source, "carol's sign-up")
+    _shot(browser, "native-signup")
+    login("carol", "carol-password-1")
+    _wait(browser, lambda d: "/hub/login" in d.current_url and "login_submit" in d.page_source, "carol refused")
+    assert "/hub/home" not in browser.current_url
+    login("admin", password)
+    _wait(browser, lambda d: d.current_url.endswith("/hub/home"), "admin's home page")
+    assert browser.find_element(By.LINK_TEXT, "Admin")  # the navbar shows admins the admin page
+    _shot(browser, "native-admin-home")
+    browser.get(hub.url + "/hub/authorize")
+    _wait(browser, lambda d: "carol" in d.page_source, "the authorize page lists carol")
+    _shot(browser, "native-authorize")
+    browser.get(hub.url + "/hub/authorize/carol")
+    login("carol", "carol-password-1")
+    _wait(browser, lambda d: d.current_url.endswith("/hub/home"), "carol's home page after approval")
+    assert not browser.find_elements(By.LINK_TEXT, "Admin")
+    _shot(browser, "native-user-home")
+
+
+def test_browser_oidc_code_flow(hubs, browser):
+    from selenium.webdriver.common.by import By
+    hub = _hub(hubs, lambda h: "GenericOAuthenticator" in h.config, "auth type generic-oauth")[0]
+    browser.delete_all_cookies()
+    browser.get(hub.url + "/hub/login?next=%2Fhub%2Fhome")
+    _shot(browser, "oidc-login")
+    browser.find_element(By.CSS_SELECTOR, "a.btn-jupyter, #login-main a").click()
+    _wait(browser, lambda d: d.current_url.startswith("https://" + hub.oidc_host), "the provider's sign-in page")
+    browser.find_element(By.ID, "username").send_keys("alice")
+    _shot(browser, "oidc-provider")
+    browser.find_element(By.ID, "signin").click()
+    _wait(browser, lambda d: d.current_url == hub.url + "/hub/home", "alice's home page")
+    assert "alice" in browser.page_source and browser.find_element(By.LINK_TEXT, "Admin")
+    _shot(browser, "oidc-home")
