@@ -34,7 +34,6 @@ import yaml
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _HOST_NET = os.open("/proc/self/ns/net", os.O_RDONLY)
-PROXY_HTTP_PORT = None  # read from the proxy Deployment (container port "http")
 
 KUBECONFIG = """apiVersion: v1
 kind: Config
