@@ -229,7 +229,8 @@ def test_creates_the_cluster_and_hands_the_nodes_on(env, standin):
                      for r in rules if r["direction"] == "ingress")
     assert ingress == sorted([
         ("tcp", 6443, 6443, "members"), ("udp", 8472, 8472, "members"), ("tcp", 10250, 10250, "members"),
-        ("tcp", 2379, 2380, "members"), ("tcp", 80, 80, "0.0.0.0/0"), ("tcp", 443, 443, "0.0.0.0/0"),
+        ("tcp", 2379, 2380, "members"), ("tcp", 30000, 32767, "members"),
+        ("tcp", 80, 80, "0.0.0.0/0"), ("tcp", 443, 443, "0.0.0.0/0"),
         ("tcp", env.ssh_port, env.ssh_port, "192.0.2.0/24"), ("tcp", 6443, 6443, "198.51.100.0/24")])
     assert all(s["security_group_ids"] == [group["id"]] for s in cloud.servers.values())
     # One floating IP, on the ingress node (the first server).

@@ -44,6 +44,7 @@ DEFAULT_FLAVORS = [
     {"name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
     {"name": "m1.medium", "vcpus": 2, "ram": 4096, "disk": 40},
     {"name": "m1.large", "vcpus": 4, "ram": 8192, "disk": 80},
+    {"name": "m1.xlarge", "vcpus": 8, "ram": 16384, "disk": 160},
 ]
 DEFAULT_IMAGES = ["debian-12", "ubuntu-24.04"]
 
@@ -1041,11 +1042,12 @@ def main():
     parser.add_argument("--ssh-port", type=int, default=0)
     parser.add_argument("--external-cidr", default="127.0.1.0/24")
     parser.add_argument("--clouds-yaml", help="write a clouds.yaml pointing at the stand-in here")
+    parser.add_argument("--cloud-name", default="standin", help="the cloud's name in that clouds.yaml")
     args = parser.parse_args()
     standin = StandIn(port=args.port, ssh_port=args.ssh_port, external_cidr=args.external_cidr)
     if args.clouds_yaml:
         with open(args.clouds_yaml, "w", encoding="utf-8") as handle:
-            handle.write(standin.clouds_yaml())
+            handle.write(standin.clouds_yaml(args.cloud_name))
     print("OpenStack stand-in on", standin.url, flush=True)
     standin.httpd.serve_forever()
 
