@@ -15,9 +15,11 @@ Runs that reach the tasks handling secrets:
     chart air-gap folder built from the real upstream values and schemas (tests/standins/helm/build_airgap.py):
     the hub checks, the chart unpacking, module hub_values merging and validating every layer against the real
     z2jh and BinderHub schemas and writing the values files, and kubernetes.core.helm installing both releases
-    through the stand-in. Succeeding: --check --diff, a first install with --diff, then a change of every
-    secret with --diff (the diff must say a secret changed). Failing: helm cannot reach the API (the rescue
-    message must say which hub and why), a value the chart schema refuses, a network host without TLS.
+    through the stand-in, which renders the real charts with the real helm (HELM_BIN). Succeeding: a first
+    install with --diff -vvv, then --check --diff -v after a change of every secret (the diff must say a secret
+    changed, the end of the run warns about a plain-http hub on a network name). Failing: helm cannot reach the
+    API (the rescue message must say which hub and why), a value the chart schema refuses, a network host
+    without TLS.
   - playbooks/cluster_services.yml on localhost in --check --diff with cluster_tls: secret (the preflight
     checks the key, the TLS manifest template renders it), and failing with a key that is no PEM block.
   - every playbook of playbooks/ and site.yml against an inventory whose hosts are unreachable (TEST-NET
@@ -45,6 +47,8 @@ UPSTREAM = os.path.join(os.path.dirname(REPO), "shared", "upstream")
 HELM_STANDIN = os.path.join(REPO, "tests", "standins", "helm", "helm")
 BUILD_CHARTS = os.path.join(REPO, "tests", "standins", "helm", "build_airgap.py")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+# The real helm binary the helm stand-in renders charts with (scripts/test sets HELM_BIN).
+REAL_HELM = os.environ.get("HELM_BIN") or shutil.which("helm") or ""
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(PLAYBOOK), reason="ansible-playbook is not beside %s" % sys.executable),
@@ -146,8 +150,11 @@ class LocalLab:
         for sub in ("charts", "downloads"):
             os.makedirs(os.path.join(self.data, sub))
         self.airgap = os.path.join(self.root, "airgap")
-        defaults = yaml.safe_load(open(os.path.join(REPO, "roles", "hub", "defaults", "main.yml")))
-        charts = ["--chart=%s=%s" % (name, chart["version"]) for name, chart in defaults["hub_charts"].items()]
+        charts = []
+        for role, key in (("hub", "hub_charts"), ("cluster_services", "cluster_services_charts")):
+            with open(os.path.join(REPO, "roles", role, "defaults", "main.yml")) as handle:
+                pinned = yaml.safe_load(handle)[key]
+            charts += ["--chart=%s=%s" % (name, chart["version"]) for name, chart in pinned.items()]
         subprocess.run([sys.executable, BUILD_CHARTS, "--out", self.airgap, "--upstream", UPSTREAM,
                         "--helm-diff-version", "v3.9.14"] + charts, check=True, capture_output=True)
         self.state = os.path.join(self.root, "helm-state")
@@ -203,7 +210,7 @@ class LocalLab:
     def run(self, playbook, *args):
         return play(self.root, self.inventory, playbook, *args,
                     env={"HELM_STANDIN_STATE": self.state, "HELM_STANDIN_CHARTS": os.path.join(self.root, "none"),
-                         "HELM_PLUGINS": os.path.join(self.root, "helm-plugins")})
+                         "HELM_PLUGINS": os.path.join(self.root, "helm-plugins"), "HELM_STANDIN_REAL_HELM": REAL_HELM})
 
     def close(self):
         self.api.close()
@@ -213,6 +220,8 @@ class LocalLab:
 def lab(tmp_path):
     if not os.path.isdir(UPSTREAM):
         pytest.skip("no upstream chart data at %s (the charts' values and schemas)" % UPSTREAM)
+    if not os.access(REAL_HELM, os.X_OK):
+        pytest.skip("no real helm binary (HELM_BIN, or helm on PATH) for the helm stand-in to render charts with")
     if os.geteuid() != 0:
         pytest.skip("the roles create root-owned folders; run as root (as CI does)")
     environment = LocalLab(tmp_path)
@@ -221,10 +230,6 @@ def lab(tmp_path):
 
 
 def test_hubs_succeeding_at_v_and_vvv_show_no_secret_and_diff_says_a_secret_changed(lab):
-    rc, out = lab.run("playbooks/hubs.yml", "--check", "--diff", "-v")
-    assert rc == 0, out[-6000:]
-    assert_no_marker(out, "hubs.yml --check --diff -v")
-
     rc, out = lab.run("playbooks/hubs.yml", "--diff", "-vvv")
     assert rc == 0, out[-6000:]
     assert_no_marker(out, "hubs.yml --diff -vvv (first install)")
@@ -237,17 +242,24 @@ def test_hubs_succeeding_at_v_and_vvv_show_no_secret_and_diff_says_a_secret_chan
     # The loops name the hubs, not their entries.
     assert "(item=jupyter)" in out and "(item=binder)" in out
 
-    lab.write(CHANGED)
-    rc, out = lab.run("playbooks/hubs.yml", "--diff", "-v")
+    # Every secret changes and the hub moves to a network name with cluster_tls: none written on purpose;
+    # --check --diff tells what would change.
+    lab.write(CHANGED, cluster_tls="none", hubs=hubs(CHANGED, lab.values_file, host="jupyter.lab.example.org"))
+    rc, out = lab.run("playbooks/hubs.yml", "--check", "--diff", "-v")
     assert rc == 0, out[-6000:]
-    assert_no_marker(out, "hubs.yml --diff -v (secrets changed)")
-    assert "******** (changed)" in out
+    assert_no_marker(out, "hubs.yml --check --diff -v (secrets changed)")
     assert "cookieSecret: '******** (changed)'" in out and "secretToken: '******** (changed)'" in out
+    assert "client_secret: '******** (changed)'" in out
+    assert MARKERS["cookie_secret"] in open(os.path.join(lab.root, "values", "jupyter.values.yaml")).read()
+    # The end of the run warns about the plain http hub.
+    warning = out.index("WARNING: cluster_tls is none: jupyter.lab.example.org served over plain http")
+    assert warning > out.index("Say where each hub is")
 
 
 def test_hubs_failing_show_no_secret_and_say_which_hub_and_why(lab):
     # helm cannot reach the API: the hidden helm result is told again, scrubbed.
-    lab.write(MARKERS, hub_kubeconfig=lab.unreachable_kubeconfig)
+    # The JupyterHub alone (the BinderHub's secrets are shown safe by the succeeding runs): half the work.
+    lab.write(MARKERS, hub_kubeconfig=lab.unreachable_kubeconfig, hubs=hubs(MARKERS, lab.values_file)[:1])
     for verbosity in ("-v", "-vvv"):
         rc, out = lab.run("playbooks/hubs.yml", verbosity)
         assert rc != 0, out[-4000:]
@@ -256,7 +268,7 @@ def test_hubs_failing_show_no_secret_and_say_which_hub_and_why(lab):
         assert "Kubernetes cluster unreachable" in out, out[-4000:]
 
     # A value the chart's schema refuses: module hub_values names the path and the layer, not the secrets.
-    bad = hubs(MARKERS, lab.values_file)
+    bad = hubs(MARKERS, lab.values_file)[:1]
     bad[0]["values"]["proxy"]["secretToken"] = {"not": "a string"}
     bad[0]["values"]["singleuser"] = {"image": {"pullPolicy": "Sometimes"}}
     lab.write(MARKERS, hubs=bad)
@@ -274,12 +286,16 @@ def test_hubs_failing_show_no_secret_and_say_which_hub_and_why(lab):
 
 
 def test_cluster_services_check_mode_and_bad_key_show_no_secret(lab):
-    lab.write(MARKERS, cluster_tls="secret", cluster_services_homes="local-path")
+    # The JupyterHub alone and no registry: the registry's node check needs a real k3s registries.yaml.
+    lab.write(MARKERS, cluster_tls="secret", cluster_services_homes="local-path", cluster_registry_address="",
+              hubs=hubs(MARKERS, lab.values_file)[:1])
     for verbosity in ("-v", "-vvv"):
         rc, out = lab.run("playbooks/cluster_services.yml", "--check", "--diff", verbosity)
+        assert rc == 0, out[-4000:]
         assert_no_marker(out, "cluster_services.yml --check --diff %s" % verbosity)
         assert "Declare the institution's certificate" in out, out[-4000:]
-    lab.write(MARKERS, cluster_tls="secret", cluster_services_tls_key="not a key " + MARKERS["tls_key"])
+    lab.write(MARKERS, cluster_tls="secret", cluster_services_tls_key="not a key " + MARKERS["tls_key"],
+              cluster_registry_address="", hubs=hubs(MARKERS, lab.values_file)[:1])
     rc, out = lab.run("playbooks/cluster_services.yml", "--check", "-vvv")
     assert rc != 0
     assert_no_marker(out, "cluster_services.yml -vvv with a bad key")
@@ -301,7 +317,7 @@ def unreachable_inventory(tmp_path, markers):
                  "hubs": hubs(markers, values_file, host="jupyter.lab.example.org"),
                  "hub_images": [{"name": "physics", "repo": "https://git.example.org/lab/physics.git",
                                  "ref": "main"}],
-                 "k3s_reset_confirm": True, "backup_sftp_host": "nfs1", "backup_restore_all": True}
+                 "k3s_version": "v1.31.4+k3s1", "k3s_reset_confirm": True, "backup_sftp_host": "nfs1", "backup_restore_all": True}
     variables.update(secret_vars(markers))
     data = {"all": {"vars": variables, "children": {
         "k3s_cluster": {"children": {"k3s_servers": {"hosts": {"s1": hosts["s1"]}},
@@ -320,9 +336,13 @@ PLAYBOOKS = sorted(["site.yml"] + ["playbooks/" + name for name in os.listdir(os
 def test_every_playbook_failing_on_unreachable_hosts_shows_no_secret(tmp_path, playbook):
     inventory = unreachable_inventory(tmp_path, MARKERS)
     extra = ["-e", '{"k3s_remove_nodes": ["a1"]}'] if playbook.endswith("remove_node.yml") else []
+    if playbook.endswith("render.yml"):
+        if not os.path.isdir(os.path.join(UPSTREAM, "charts")):
+            pytest.skip("render.yml needs the unpacked charts of %s/charts" % UPSTREAM)
+        extra = ["-e", "hub_chart_source=%s" % os.path.join(UPSTREAM, "charts"), "-e", "render_dir=%s" % tmp_path]
     rc, out = play(str(tmp_path), inventory, playbook, "-vvv", *extra)
-    # The inventory passes every check: check.yml and provision.yml (no OpenStack groups) succeed, the others
-    # run their controller-side work and stop at the first node.
+    # The inventory passes every check: check.yml, render.yml and provision.yml (no OpenStack groups) succeed,
+    # the others run their controller-side work and stop at the first node.
     assert rc == 0 or "UNREACHABLE" in out, out[-3000:]
     assert_no_marker(out, "%s -vvv against unreachable hosts" % playbook)
 
