@@ -114,6 +114,8 @@ class Env:
             "openstack_nodes_admin_cidrs": ["192.0.2.0/24"],
             "openstack_nodes_api_cidrs": ["198.51.100.0/24"],
             "openstack_nodes_subnet_cidr": SUBNET,
+            # Unsorted on purpose: the second run must still send no write (the subnet module compares sorted).
+            "openstack_nodes_dns_nameservers": ["9.9.9.9", "1.1.1.1"],
             "openstack_nodes_ssh_port": self.ssh_port,
             "openstack_nodes_wait_timeout": 20,
             "openstack_nodes_api_timeout": 60,
@@ -217,6 +219,7 @@ def test_creates_the_cluster_and_hands_the_nodes_on(env, standin):
     network = by_name(cloud.networks)["demo-net"]
     subnet = by_name(cloud.subnets)["demo-subnet"]
     assert subnet["cidr"] == SUBNET and subnet["network_id"] == network["id"]
+    assert subnet["dns_nameservers"] == ["1.1.1.1", "9.9.9.9"]
     router = by_name(cloud.routers)["demo-router"]
     assert router["external_gateway_info"]["network_id"] == by_name(cloud.networks)["public"]["id"]
     assert any(p["device_id"] == router["id"] and p["fixed_ips"][0]["subnet_id"] == subnet["id"]
