@@ -15,12 +15,13 @@ import hashlib
 import os
 import stat
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (
+    chart_from_files, load_chart_dir, render_values)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
-    HubValuesError, dotted, layer_values, merge_layers, origin, parse_yaml, render_values)
+    HubValuesError, dotted, dump_yaml, layer_values, merge_layers, origin, parse_yaml)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import (
-    atomic_write, dump_yaml, explain_lines, mask, read_bytes, secret_predicate, secret_strings)
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
-    chart_from_files, load_chart_dir, validate_chart)
+    atomic_write, explain_lines, mask, read_bytes, secret_predicate, secret_strings)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import validate_chart
 from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets
 
 TRAITLETS_MODES = ('auto', 'always', 'never')

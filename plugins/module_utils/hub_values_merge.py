@@ -1,20 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helm-compatible handling of values layers: parsing, merging, coalescing, provenance.
+"""Values as Helm reads and merges them: the YAML dialect, ``helm -f`` merging and provenance.
 
 Everything here mirrors what Helm 3.17 does (read from helm's pkg/cli/values/options.go `mergeMaps`,
-pkg/chartutil/coalesce.go and pkg/chartutil/dependencies.go), re-implemented as plain functions:
+go-yaml v2's resolve.go and sigs.k8s.io/yaml's YAML-to-JSON conversion), re-implemented as plain functions:
 
+* ``parse_yaml``/``layer_values``: a layer's YAML read the way Helm's go-yaml reads it (``go_scalar``),
+  its mapping keys turned into the strings Helm's JSON conversion makes of them; ``dump_yaml`` writes
+  values back so that Helm reads exactly them again.
 * ``merge_layers``: ``helm -f a -f b``. Maps merge key by key, anything else (lists, scalars, null) in a
   later layer replaces what was there, and a ``null`` is *kept* so that the chart default is deleted later.
-* ``coalesce``: the user's merged values against the chart's defaults (``CoalesceValues``): the user
-  wins; a user ``null`` deletes the key where the chart has a default; a user scalar where the default is
-  a map (or the reverse) keeps the user's value (Helm only prints a warning); subcharts get their own
-  defaults and the parent's ``global`` map.
-* ``render_values``: the full path of ``helm template``/``helm install``: dependency conditions and tags,
-  the parent's defaults merged over the subcharts' defaults, then ``coalesce``.
 * ``origin``: which layer set a path (the last layer that holds the path through maps).
+
+Coalescing with a chart's defaults lives in hub_values_chart, validation in hub_values_schema.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -223,6 +222,40 @@ def type_name(value):
 
 
 # --------------------------------------------------------------------------------------------------
+# YAML output
+# --------------------------------------------------------------------------------------------------
+
+if HAS_YAML:
+    class _Dumper(getattr(yaml, 'CSafeDumper', yaml.SafeDumper)):  # pylint: disable=too-many-ancestors
+        """SafeDumper that quotes every string Helm's YAML library would read as something else."""
+
+    # Line breaks other than \n and non-printable characters: always double-quoted with escapes.
+    _SPECIAL_CHARS = re.compile(u'[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]')
+
+    def _represent_str(dumper, data):
+        style = None
+        if _SPECIAL_CHARS.search(data):
+            style = '"'
+        elif data == '<<' or (data and go_scalar(data) is not _NOT_SPECIAL):
+            style = "'"
+        elif '\n' in data and not re.search(r'[ \t]\n|[ \t]$|^\s', data):
+            style = '|'
+        return dumper.represent_scalar('tag:yaml.org,2002:str', data, style=style)
+
+    _Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(values):
+    """Deterministic YAML (sorted keys, block style, multi-line strings as literal blocks)."""
+    if not HAS_YAML:  # pragma: no cover
+        raise HubValuesError('PyYAML is required to write values')
+    if not values:
+        return '{}\n'
+    return yaml.dump(values, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
+                     width=10000)
+
+
+# --------------------------------------------------------------------------------------------------
 # helm -f a -f b
 # --------------------------------------------------------------------------------------------------
 
@@ -252,210 +285,6 @@ def merge_layers(layers):
     for layer in layers:
         merged = merge_maps(merged, layer)
     return copy_tree(merged)
-
-
-# --------------------------------------------------------------------------------------------------
-# Coalescing with chart defaults (CoalesceValues / MergeValues)
-# --------------------------------------------------------------------------------------------------
-
-class Chart:
-    """What coalescing needs from a chart: its name, default values, schema, subcharts and the
-    dependency list of its Chart.yaml (name, alias, condition, tags)."""
-
-    def __init__(self, name, values=None, schema=None, dependencies=None, requirements=None, source=None):
-        self.name = name
-        self.values = values or {}
-        self.schema = schema
-        self.dependencies = list(dependencies or [])
-        self.requirements = requirements  # None when Chart.yaml has no `dependencies:` list
-        self.source = source or name
-
-    def copy(self):
-        """A copy that coalescing may change (Helm changes the loaded chart in place). The values tree is
-        shared: nothing here changes a chart's values in place, they are only replaced."""
-        return Chart(self.name, self.values, self.schema,
-                     [dep.copy() for dep in self.dependencies],
-                     None if self.requirements is None else [dict(r) for r in self.requirements],
-                     self.source)
-
-
-def _coalesce_tables(dst, src, merge, warnings, prefix):
-    """Helm's ``coalesceTablesFullKey``: ``dst`` (higher priority) is completed from ``src``."""
-    if src is None:
-        return dst
-    if dst is None:
-        return src
-    for key, val in src.items():
-        full = key if not prefix else prefix + '.' + key
-        if key in dst and not merge and dst[key] is None:
-            del dst[key]
-        elif key not in dst:
-            dst[key] = val
-        elif isinstance(val, dict):
-            if isinstance(dst[key], dict):
-                _coalesce_tables(dst[key], val, merge, warnings, full)
-            else:
-                warnings.append('cannot overwrite table with non table for %s' % full)
-        elif isinstance(dst[key], dict) and val is not None:
-            warnings.append('destination for %s is a table; ignoring non-table chart default' % full)
-    return dst
-
-
-def _coalesce_globals(dest, src, merge, warnings, prefix):
-    """Helm's ``coalesceGlobals``: the parent's ``global`` map is merged into the subchart's."""
-    dg = dest.get('global', {}) if 'global' in dest else {}
-    if not isinstance(dg, dict):
-        warnings.append('skipping globals because destination global is not a table')
-        return
-    sg = src.get('global', {}) if 'global' in src else {}
-    if not isinstance(sg, dict):
-        warnings.append('skipping globals because source global is not a table')
-        return
-    for key, val in sg.items():
-        if isinstance(val, dict):
-            vv = dict(val)
-            if key not in dg:
-                dg[key] = vv
-            elif not isinstance(dg[key], dict):
-                warnings.append('cannot merge map onto non-map for global %s' % key)
-            else:
-                _coalesce_tables(vv, dg[key], True, warnings, prefix + '.' + key if prefix else key)
-                dg[key] = vv
-        elif key in dg and isinstance(dg[key], dict):
-            warnings.append('global %s is a table; skipping' % key)
-        else:
-            dg[key] = val
-    dest['global'] = dg
-
-
-def _coalesce_values(chart, values, merge, warnings, prefix):
-    """Helm's ``coalesceValues``: ``values`` (the user's) completed with the chart's defaults."""
-    sub_prefix = chart.name if not prefix else prefix + '.' + chart.name
-    subchart_names = set(dep.name for dep in chart.dependencies)
-    for key, val in copy_tree(chart.values).items():
-        if key in values:
-            value = values[key]
-            if value is None and not merge:
-                del values[key]
-            elif isinstance(value, dict):
-                if isinstance(val, dict):
-                    child_merge = True if key in subchart_names else merge
-                    _coalesce_tables(value, val, child_merge, warnings, sub_prefix + '.' + key)
-                elif val is not None:
-                    warnings.append('skipped value for %s.%s: not a table' % (sub_prefix, key))
-        else:
-            values[key] = val
-
-
-def _coalesce(chart, values, merge, warnings, prefix=''):
-    _coalesce_values(chart, values, merge, warnings, prefix)
-    for sub in chart.dependencies:
-        if sub.name not in values:
-            values[sub.name] = {}
-        elif not isinstance(values[sub.name], dict):
-            raise HubValuesError('type mismatch on %s: the key of subchart %s must be a mapping, got %s'
-                                 % (sub.name, sub.name, type_name(values[sub.name])))
-        sub_values = values[sub.name]
-        sub_prefix = chart.name if not prefix else prefix + '.' + chart.name
-        _coalesce_globals(sub_values, values, merge, warnings, sub_prefix)
-        values[sub.name] = _coalesce(sub, sub_values, merge, warnings, sub_prefix)
-    return values
-
-
-def coalesce(chart, values, merge=False, warnings=None):
-    """Helm's ``CoalesceValues`` (``merge=False``) or ``MergeValues`` (``merge=True``).
-
-    Returns a new tree; ``values`` is not changed. ``warnings`` (a list) collects Helm's warnings.
-    """
-    if warnings is None:
-        warnings = []
-    return _coalesce(chart, copy_tree(values or {}), merge, warnings)
-
-
-def _path_value(values, path):
-    """Helm's ``Values.PathValue``: the non-table value at a dotted path, or raise KeyError."""
-    parts = path.split('.')
-    node = values
-    for part in parts[:-1]:
-        if not isinstance(node, dict) or not isinstance(node.get(part), dict):
-            raise KeyError(path)
-        node = node[part]
-    if isinstance(node, dict) and parts[-1] in node and not isinstance(node[parts[-1]], dict):
-        return node[parts[-1]]
-    raise KeyError(path)
-
-
-def _process_dependency_enabled(chart, values, path, warnings):
-    """Helm's ``processDependencyEnabled``: drop subcharts turned off by their condition or tags."""
-    if chart.requirements is None:
-        return
-    by_name = {}
-    for dep in chart.dependencies:
-        by_name[dep.name] = dep
-    kept = []
-    listed = set(req['name'] for req in chart.requirements)
-    for dep in chart.dependencies:
-        if dep.name not in listed:
-            kept.append(dep)
-    for req in chart.requirements:
-        dep = by_name.get(req['name'])
-        if dep is not None:
-            if req.get('alias'):
-                dep = dep.copy()
-                dep.name = req['alias']
-            kept.append(dep)
-        if req.get('alias'):
-            req['name'] = req['alias']
-    chart.dependencies = kept
-    cvals = coalesce(chart, values, False, warnings)
-    tags = cvals.get('tags')
-    enabled = {}
-    for req in chart.requirements:
-        on = True
-        if isinstance(tags, dict):
-            has_true = has_false = False
-            for tag in req.get('tags') or []:
-                if isinstance(tags.get(tag), bool):
-                    has_true = has_true or tags[tag]
-                    has_false = has_false or not tags[tag]
-            on = has_true or not has_false
-        for cond in (req.get('condition') or '').strip().split(','):
-            cond = cond.strip()
-            if not cond:
-                continue
-            try:
-                found = _path_value(cvals, path + cond)
-            except KeyError:
-                continue
-            if isinstance(found, bool):
-                on = found
-                break
-            warnings.append("condition path '%s' for chart %s returned a non-bool value" % (cond, req['name']))
-        enabled[req['name']] = on
-    chart.dependencies = [dep for dep in chart.dependencies if enabled.get(dep.name, True)]
-    chart.requirements = [req for req in chart.requirements if enabled.get(req['name'], True)]
-    for dep in chart.dependencies:
-        _process_dependency_enabled(dep, cvals, path + dep.name + '.', warnings)
-
-
-def _process_import_values(chart, warnings):
-    """Helm's ``processDependencyImportValues`` with merge (import-values themselves are not supported:
-    the parent's defaults are merged over its subcharts' defaults, nulls kept)."""
-    for dep in chart.dependencies:
-        _process_import_values(dep, warnings)
-    if chart.requirements is not None:
-        chart.values = coalesce(chart, {}, True, warnings)
-
-
-def render_values(chart, values, warnings=None):
-    """The values a chart's templates see under ``helm template -f ...``: returns (values, chart) where
-    chart is the processed copy (disabled subcharts removed)."""
-    if warnings is None:
-        warnings = []
-    chart = chart.copy()
-    _process_dependency_enabled(chart, values, '', warnings)
-    _process_import_values(chart, warnings)
-    return coalesce(chart, values, False, warnings), chart
 
 
 # --------------------------------------------------------------------------------------------------

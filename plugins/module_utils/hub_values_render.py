@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Secrets masking, deterministic YAML output, explain lines, diff texts and the atomic write."""
+"""Secrets masking, explain lines, reading the current file and the atomic write."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,13 +13,7 @@ import re
 import tempfile
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
-    _NOT_SPECIAL, HubValuesError, dotted, go_scalar, iter_leaves, origin)
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
+    HubValuesError, dotted, iter_leaves, origin)
 
 MASK = '********'
 MASK_CHANGED = '******** (changed)'
@@ -131,40 +125,6 @@ def secret_strings(value, is_secret, path=()):
     elif value is not None and not isinstance(value, bool) and (is_secret(path) or _is_pem(value)):
         out.add(str(value))
     return out
-
-
-# --------------------------------------------------------------------------------------------------
-# YAML output
-# --------------------------------------------------------------------------------------------------
-
-if HAS_YAML:
-    class _Dumper(getattr(yaml, 'CSafeDumper', yaml.SafeDumper)):  # pylint: disable=too-many-ancestors
-        """SafeDumper that quotes every string Helm's YAML library would read as something else."""
-
-    # Line breaks other than \n and non-printable characters: always double-quoted with escapes.
-    _SPECIAL_CHARS = re.compile(u'[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]')
-
-    def _represent_str(dumper, data):
-        style = None
-        if _SPECIAL_CHARS.search(data):
-            style = '"'
-        elif data == '<<' or (data and go_scalar(data) is not _NOT_SPECIAL):
-            style = "'"
-        elif '\n' in data and not re.search(r'[ \t]\n|[ \t]$|^\s', data):
-            style = '|'
-        return dumper.represent_scalar('tag:yaml.org,2002:str', data, style=style)
-
-    _Dumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(values):
-    """Deterministic YAML (sorted keys, block style, multi-line strings as literal blocks)."""
-    if not HAS_YAML:  # pragma: no cover
-        raise HubValuesError('PyYAML is required to write values')
-    if not values:
-        return '{}\n'
-    return yaml.dump(values, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
-                     width=10000)
 
 
 def explain_lines(merged, layers, labels, is_secret):

@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A chart's contract: loading its defaults and values schema, and validating coalesced values.
+"""Validating coalesced values against a chart's values schema (and nothing else).
 
 Validation is JSON Schema draft 7 (the ``jsonschema`` package), as Helm does with the chart's
 ``values.schema.json`` after coalescing; every subchart's schema is applied to its own subtree.
+Charts are loaded by hub_values_chart.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,140 +14,16 @@ __metaclass__ = type
 
 import difflib
 import json
-import os
 import re
-import tarfile
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
-    Chart, HubValuesError, dotted, layer_values, parse_yaml, type_name)
+    HubValuesError, dotted, type_name)
 
 try:
     import jsonschema
     HAS_JSONSCHEMA = True
 except ImportError:
     HAS_JSONSCHEMA = False
-
-
-# --------------------------------------------------------------------------------------------------
-# Loading a chart's defaults and schema
-# --------------------------------------------------------------------------------------------------
-
-_FILE_CACHE = {}
-
-
-def _read(path, what):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        raise HubValuesError('cannot read %s %s: %s' % (what, path, exc.strerror or exc))
-
-
-def parse_schema_text(text, label):
-    """A schema from JSON or YAML text (z2jh keeps its source schema as YAML)."""
-    if isinstance(text, bytes):
-        text = text.decode('utf-8')
-    try:
-        schema = json.loads(text)
-    except ValueError:
-        schema = parse_yaml(text, label)
-    if not isinstance(schema, dict):
-        raise HubValuesError('%s: a values schema must be a JSON/YAML object, got %s' % (label, type_name(schema)))
-    return schema
-
-
-def load_values_file(path):
-    """A chart's default values file (cached by path, size and mtime)."""
-    return _cached(path, 'values', lambda: layer_values(path, text=_read(path, 'chart values file')))
-
-
-def load_schema_file(path):
-    """A chart's values schema file, JSON or YAML (cached by path, size and mtime)."""
-    return _cached(path, 'schema', lambda: parse_schema_text(_read(path, 'chart schema file'), path))
-
-
-def _cached(path, kind, loader):
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise HubValuesError('cannot read %s file %s: %s' % (kind, path, exc.strerror))
-    key = (kind, os.path.abspath(path), st.st_size, st.st_mtime_ns)
-    if key not in _FILE_CACHE:
-        _FILE_CACHE[key] = loader()
-    return _FILE_CACHE[key]
-
-
-def _chart_meta(text, label):
-    meta = parse_yaml(text, label) or {}
-    if not isinstance(meta, dict) or not meta.get('name'):
-        raise HubValuesError('%s: not a Helm Chart.yaml (no name)' % label)
-    reqs = meta.get('dependencies')
-    if reqs is not None:
-        if not isinstance(reqs, list):
-            raise HubValuesError('%s: dependencies must be a list' % label)
-        reqs = [{'name': r.get('name'), 'alias': r.get('alias'), 'condition': r.get('condition'),
-                 'tags': r.get('tags') or []} for r in reqs if isinstance(r, dict)]
-    return str(meta['name']), reqs
-
-
-def load_chart_dir(path):
-    """An unpacked chart (as ``helm pull --untar`` leaves it): Chart.yaml, values.yaml,
-    values.schema.json (or values.schema.yaml), and subcharts under charts/ (directories or .tgz)."""
-    if not os.path.isdir(path):
-        raise HubValuesError('chart_dir %s: not a directory (expected an unpacked chart, as helm pull --untar '
-                             'leaves it)' % path)
-    chart_yaml = os.path.join(path, 'Chart.yaml')
-    if not os.path.isfile(chart_yaml):
-        raise HubValuesError('chart_dir %s: no Chart.yaml' % path)
-    name, reqs = _chart_meta(_read(chart_yaml, 'Chart.yaml'), chart_yaml)
-    values_path = os.path.join(path, 'values.yaml')
-    values = load_values_file(values_path) if os.path.isfile(values_path) else {}
-    schema = None
-    for candidate in ('values.schema.json', 'values.schema.yaml'):
-        schema_path = os.path.join(path, candidate)
-        if os.path.isfile(schema_path):
-            schema = load_schema_file(schema_path)
-            break
-    deps = []
-    charts = os.path.join(path, 'charts')
-    if os.path.isdir(charts):
-        for entry in sorted(os.listdir(charts)):
-            full = os.path.join(charts, entry)
-            if os.path.isdir(full) and os.path.isfile(os.path.join(full, 'Chart.yaml')):
-                deps.append(load_chart_dir(full))
-            elif entry.endswith('.tgz') and os.path.isfile(full):
-                deps.append(load_chart_archive(full))
-    return Chart(name, values, schema, deps, reqs, source=path)
-
-
-def load_chart_archive(path):
-    """A packaged chart (.tgz) with its Chart.yaml, values.yaml and values.schema.json."""
-    try:
-        with tarfile.open(path, 'r:gz') as tar:
-            files = {}
-            for member in tar.getmembers():
-                parts = member.name.split('/')
-                if member.isfile() and len(parts) == 2:
-                    files[parts[1]] = tar.extractfile(member).read()
-    except (tarfile.TarError, IOError, OSError) as exc:
-        raise HubValuesError('cannot read chart archive %s: %s' % (path, exc))
-    if 'Chart.yaml' not in files:
-        raise HubValuesError('chart archive %s: no Chart.yaml' % path)
-    name, reqs = _chart_meta(files['Chart.yaml'], path + ':Chart.yaml')
-    values = layer_values(path + ':values.yaml', text=files['values.yaml']) if 'values.yaml' in files else {}
-    schema = None
-    if 'values.schema.json' in files:
-        schema = parse_schema_text(files['values.schema.json'], path + ':values.schema.json')
-    return Chart(name, values, schema, [], reqs, source=path)
-
-
-def chart_from_files(name, values_path=None, schema_path=None, dependencies=None):
-    """A chart described by a defaults file and a schema file (both optional)."""
-    values = load_values_file(values_path) if values_path else {}
-    schema = load_schema_file(schema_path) if schema_path else None
-    deps = list(dependencies or [])
-    reqs = [{'name': dep.name, 'alias': None, 'condition': None, 'tags': []} for dep in deps] or None
-    return Chart(name, values, schema, deps, reqs, source=values_path or schema_path or name)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (
+    load_chart_dir, render_values)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
     HubValuesError, layer_values, merge_layers)
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import load_chart_dir
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import render_values
 
 HELM = os.environ.get('HELM_BIN') or shutil.which('helm')
 pytestmark = pytest.mark.skipif(not HELM or not os.access(HELM, os.X_OK),

@@ -1,12 +1,10 @@
-"""Unit tests: Helm-compatible parsing, merging, coalescing and provenance (hub_values_merge)."""
+"""Unit tests: Helm-compatible parsing, dumping, merging and provenance (hub_values_merge)."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
-    Chart, HubValuesError, coalesce, dotted, go_scalar, layer_values, merge_layers, merge_maps, origin,
-    parse_yaml, render_values)
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import dump_yaml
+    HubValuesError, dotted, dump_yaml, go_scalar, layer_values, merge_layers, merge_maps, origin, parse_yaml)
 
 
 # ---------------------------------------------------------------------------------------------- merge
@@ -35,56 +33,6 @@ def test_merge_does_not_change_its_inputs():
     merged = merge_maps(first, second)
     merged['a']['d'] = 3
     assert first == {'a': {'b': 1}} and second == {'a': {'c': 2}}
-
-
-# ------------------------------------------------------------------------------------------- coalesce
-
-def test_coalesce_null_deletes_default_and_defaults_fill_in():
-    chart = Chart('c', {'hub': {'db': {'type': 'sqlite-pvc', 'pvc': {'size': '1Gi'}}, 'image': 'x'}})
-    got = coalesce(chart, {'hub': {'db': {'type': None}}})
-    assert got == {'hub': {'db': {'pvc': {'size': '1Gi'}}, 'image': 'x'}}
-
-
-def test_coalesce_keeps_null_where_chart_has_no_default():
-    assert coalesce(Chart('c', {'a': 1}), {'z': None, 'y': {'x': None}}) == {'a': 1, 'z': None, 'y': {'x': None}}
-
-
-def test_coalesce_type_conflicts_keep_the_users_value_with_a_warning():
-    warnings = []
-    chart = Chart('c', {'m': {'k': 1}, 's': 'scalar', 'top': {'x': 1}})
-    got = coalesce(chart, {'m': {'k': {'deep': 1}}, 's': {'now': 'map'}, 'top': 'flat'}, warnings=warnings)
-    assert got == {'m': {'k': {'deep': 1}}, 's': {'now': 'map'}, 'top': 'flat'}
-    assert any('m.k' in w for w in warnings) and any('c.s' in w for w in warnings)
-
-
-def test_coalesce_does_not_change_chart_or_user_values():
-    chart = Chart('c', {'a': {'b': 1}})
-    user = {'a': {'c': 2}}
-    coalesce(chart, user)
-    assert chart.values == {'a': {'b': 1}} and user == {'a': {'c': 2}}
-
-
-def _parent_with_sub(condition=None):
-    sub = Chart('sub', {'x': 1, 'global': {'g': 'sub-default', 'm': {'a': 1}}})
-    return Chart('parent', {'global': {'g': 'parent', 'm': {'b': 2}}, 'sub': {'x': 2}}, None, [sub],
-                 [{'name': 'sub', 'alias': None, 'condition': condition, 'tags': []}])
-
-
-def test_subchart_gets_its_defaults_and_the_parents_globals():
-    values, processed = render_values(_parent_with_sub(), {'sub': {'y': 3}})
-    assert [dep.name for dep in processed.dependencies] == ['sub']
-    assert values['sub'] == {'x': 2, 'y': 3, 'global': {'g': 'parent', 'm': {'a': 1, 'b': 2}}}
-
-
-def test_subchart_key_must_be_a_map():
-    with pytest.raises(HubValuesError, match='type mismatch on sub'):
-        render_values(_parent_with_sub(), {'sub': 'oops'})
-
-
-def test_subchart_condition_false_removes_the_subchart():
-    values, processed = render_values(_parent_with_sub('sub.enabled'), {'sub': {'enabled': False}})
-    assert processed.dependencies == []
-    assert 'global' not in values['sub']
 
 
 # ------------------------------------------------------------------------------------------- parsing

@@ -1,14 +1,11 @@
 """Unit tests: validation against the real z2jh 4.4.0 and BinderHub chart contracts (../shared/upstream)."""
-import json
 import os
-import tarfile
 
 import pytest
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import plan
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
-    load_chart_dir, validate_tree)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import validate_tree
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UPSTREAM = os.path.join(os.path.dirname(REPO), 'shared', 'upstream')
@@ -94,30 +91,6 @@ def test_binderhub_own_schema_is_checked():
     assert 'imageBuilderType' in message and 'layer 1 binder.yaml' in message
 
 
-@needs_upstream
-def test_chart_dir_as_helm_pull_untar_leaves_it(tmp_path):
-    """An unpacked BinderHub chart with the z2jh chart packaged under charts/ (as a .tgz)."""
-    chart = tmp_path / 'binderhub'
-    (chart / 'charts').mkdir(parents=True)
-    (chart / 'Chart.yaml').write_text('apiVersion: v2\nname: binderhub\nversion: 0.0.1\ndependencies:\n'
-                                      '  - name: jupyterhub\n    version: 4.4.0\n')
-    (chart / 'values.yaml').write_bytes(open(BINDER_VALUES, 'rb').read())
-    (chart / 'values.schema.yaml').write_bytes(open(BINDER_SCHEMA, 'rb').read())
-    sub = tmp_path / 'jupyterhub'
-    sub.mkdir()
-    (sub / 'Chart.yaml').write_text('apiVersion: v2\nname: jupyterhub\nversion: 4.4.0\n')
-    (sub / 'values.yaml').write_bytes(open(Z2JH_VALUES, 'rb').read())
-    import yaml
-    (sub / 'values.schema.json').write_text(json.dumps(yaml.safe_load(open(Z2JH_SCHEMA))))
-    with tarfile.open(str(chart / 'charts' / 'jupyterhub-4.4.0.tgz'), 'w:gz') as tar:
-        tar.add(str(sub), arcname='jupyterhub')
-    loaded = load_chart_dir(str(chart))
-    assert [dep.name for dep in loaded.dependencies] == ['jupyterhub']
-    params = {'layers': [{'name': 'l', 'values': {'jupyterhub': {'hub': {'baseUrl': 5}}}}],
-              'chart_dir': str(chart), 'subchart_key': 'jupyterhub', 'traitlets': 'never'}
-    assert 'jupyterhub.hub.baseUrl: expected string' in errors_of(params)
-
-
 def test_secret_values_are_not_echoed_in_schema_messages():
     schema = {'type': 'object', 'properties': {'password': {'enum': ['a', 'b']}, 'n': {'const': 3}}}
     out = validate_tree(schema, {'password': 'hunter2', 'n': 'hunter2'},
@@ -139,10 +112,11 @@ def test_bad_chart_inputs_fail_clearly(tmp_path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (  # noqa: E402
-    coalesce, copy_tree, Chart)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (  # noqa: E402
+    Chart, coalesce, load_schema_file, load_values_file)
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import copy_tree  # noqa: E402
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (  # noqa: E402
-    fast_check, load_schema_file, load_values_file, validator_for)
+    fast_check, validator_for)
 
 ODD_VALUES = [None, True, False, 0, 1, -5, 1.5, 2.0, '', 'x', 'ClusterIP', 'sqlite-pvc', 'dynamic', [], ['a'],
               [{'name': 'x'}], {}, {'x': 1}, {'enabled': True}, {'Foo': {}}, {'name': 'n', 'value': 'v'}]

@@ -11,11 +11,11 @@ import json
 import os
 import sys
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import render_values
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (
     chart_from_files,
-    validate_chart,
+    render_values,
 )
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import validate_chart
 
 
 def main(argv):
