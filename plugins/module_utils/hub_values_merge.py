@@ -20,7 +20,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
+import struct
 
 try:
     import yaml
@@ -90,15 +92,22 @@ def go_scalar(text):
     first = text[0]
     if first == '.':
         if _GO_DOT_FLOAT.match(text):
-            return float(text)
+            return _go_float(text)
     elif first in '0123456789+-':
         plain = text.replace('_', '')
         value = _go_parse_int(plain) if plain else None
         if value is not None:
             return value
         if _GO_FLOAT.match(plain):
-            return float(plain)
+            return _go_float(plain)
     return _NOT_SPECIAL
+
+
+def _go_float(text):
+    """strconv.ParseFloat(text, 64) as go-yaml v2 uses it: a number beyond float64 (``1e400``) is a range
+    error, and go-yaml then keeps the scalar as a string."""
+    value = float(text)
+    return _NOT_SPECIAL if math.isinf(value) else value
 
 
 if HAS_YAML:
@@ -131,8 +140,15 @@ if HAS_YAML:
         loader.flatten_mapping(node)
         out = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, 'helm refuses a %s as a mapping key (keys must be strings, numbers or booleans)'
+                    % ('sequence' if isinstance(key_node, yaml.SequenceNode) else 'mapping'), key_node.start_mark)
             key = loader.construct_object(key_node, deep=True)
-            out[_key_string(key)] = loader.construct_object(value_node, deep=True)
+            try:
+                out[helm_key(key)] = loader.construct_object(value_node, deep=True)
+            except ValueError as exc:
+                raise yaml.constructor.ConstructorError(None, None, str(exc), key_node.start_mark)
         return out
 
     for _cls in (_PyLoader, _HelmLikeLoader):
@@ -140,15 +156,64 @@ if HAS_YAML:
         _cls.add_constructor('tag:yaml.org,2002:map', _construct_mapping)
 
 
-def _key_string(key):
-    """A mapping key as it ends up in Helm's values (always a string)."""
+def helm_key(key):
+    """A mapping key as it ends up in Helm's values (sigs.k8s.io/yaml turns every key into a string):
+    ``true``, ``16`` for ``0x10``, and a float in Go's shortest 32-bit form (``1.0`` -> ``1``, ``1e3`` ->
+    ``1000``, ``1e7`` -> ``1e+07``). Raises ValueError for the keys Helm refuses: null, integers beyond int64,
+    sequences and mappings."""
     if isinstance(key, bool):
         return 'true' if key else 'false'
-    if key is None:
-        return 'null'
     if isinstance(key, str):
         return key
+    if key is None:
+        raise ValueError('helm refuses a null mapping key (~ or null); quote it to mean the string')
+    if isinstance(key, int):
+        if -2 ** 63 <= key <= 2 ** 63 - 1:
+            return str(key)
+        raise ValueError('helm refuses the mapping key %d: an integer beyond int64' % key)
+    if isinstance(key, float):
+        return go_float32_text(key)
+    if isinstance(key, (list, tuple, dict)):
+        raise ValueError('helm refuses a %s as a mapping key (keys must be strings, numbers or booleans)'
+                         % ('mapping' if isinstance(key, dict) else 'sequence'))
     return str(key)
+
+
+def _float32(value):
+    """Go's float32(value): rounded to single precision, infinite beyond its range."""
+    try:
+        return struct.unpack('<f', struct.pack('<f', value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def go_float32_text(value):
+    """Go's strconv.FormatFloat(value, 'g', -1, 32), with sigs.k8s.io/yaml's names for the infinities
+    and NaN: how Helm writes a float mapping key."""
+    if math.isnan(value):
+        return '.nan'
+    single = _float32(value)
+    if math.isinf(single):
+        return '.inf' if single > 0 else '-.inf'
+    sign = '-' if math.copysign(1.0, single) < 0 else ''
+    single = abs(single)
+    if single == 0:
+        return sign + '0'
+    for precision in range(1, 10):  # the fewest digits that read back as the same float32
+        text = '%.*e' % (precision - 1, single)
+        if _float32(float(text)) == single:
+            break
+    mantissa, exponent = text.split('e')
+    digits = mantissa.replace('.', '').rstrip('0') or '0'
+    exponent = int(exponent)
+    if exponent < -4 or exponent >= 6:  # %e, as 'g' does with the shortest precision
+        text = digits[0] + ('.' + digits[1:] if len(digits) > 1 else '')
+        return '%s%se%s%02d' % (sign, text, '-' if exponent < 0 else '+', abs(exponent))
+    if exponent >= 0:
+        whole, fraction = digits[:exponent + 1].ljust(exponent + 1, '0'), digits[exponent + 1:]
+    else:
+        whole, fraction = '0', '0' * (-exponent - 1) + digits
+    return sign + whole + ('.' + fraction if fraction else '')
 
 
 def parse_yaml(text, label):
@@ -170,13 +235,21 @@ def parse_yaml(text, label):
         raise HubValuesError('%s: YAML error: %s' % (label, exc))
 
 
-def normalize(value):
-    """Turn a value given by Ansible (or parsed) into plain JSON-like data: dict keys as strings,
-    tuples as lists. Returns a new tree."""
+def normalize(value, path=()):
+    """Turn a value given by Ansible (or parsed) into plain JSON-like data: dict keys as the strings Helm
+    makes of them (``helm_key``), tuples as lists. Returns a new tree; a key Helm refuses raises
+    ValueError naming its path."""
     if isinstance(value, dict):
-        return {_key_string(k): normalize(v) for k, v in value.items()}
+        out = {}
+        for key, item in value.items():
+            try:
+                name = helm_key(key)
+            except ValueError as exc:
+                raise ValueError('%s: %s' % (dotted(path) or '(top level)', exc))
+            out[name] = normalize(item, path + (name,))
+        return out
     if isinstance(value, (list, tuple)):
-        return [normalize(v) for v in value]
+        return [normalize(item, path + (index,)) for index, item in enumerate(value)]
     return value
 
 
@@ -199,7 +272,10 @@ def layer_values(label, values=None, text=None):
     if not isinstance(values, dict):
         raise HubValuesError('%s: expected a mapping (YAML dictionary) at the top level, got %s'
                              % (label, type_name(values)))
-    return normalize(values)
+    try:
+        return normalize(values)
+    except ValueError as exc:
+        raise HubValuesError('%s: %s' % (label, exc))
 
 
 def type_name(value):

@@ -150,3 +150,50 @@ def test_null_deletes_chart_default_with_real_helm(tmp_path):
     assert helm['parent']['a'] == {'c': 2} and 'top' not in helm['parent']
     mine = ours(chart, texts)[1]['parent']
     assert mine['a'] == {'c': 2} and 'top' not in mine
+
+
+# Mapping keys that are not plain strings, as helm turns them into strings (or refuses them). Each key sits
+# under its own parent so that keys that end up equal do not meet.
+ODD_KEYS = ['1.0', '1e3', '1.5', '0x10', '017', '1_000', '+1', '.5', '1.', 'y', 'true', 'off', '1000000',
+            '1000000.0', '123456.7', '0.000001', '3.14159265358979', '16777217.0', '-0.0', '1e-50', '1e39',
+            '-1e39', '.inf', '.nan', '9223372036854775807', '-9223372036854775809', '18446744073709551616',
+            '1e400', '2001-01-01', '1:20', "'1.0'"]
+# Values helm reads as strings although they look like numbers (beyond float64), or as numbers.
+ODD_VALUES = ['1e400', '-1e400', '1e308', '1e-400', '.5e400', '1e3']
+REFUSED_KEYS = ['~', 'null', '9223372036854775808', '18446744073709551615', '[1, 2]', '{b: 1}']
+
+
+def _render_one(tmp_path, text):
+    chart = os.path.join(str(tmp_path), 'parent')
+    if not os.path.isdir(chart):
+        write_chart(str(tmp_path), {}, {})
+    path = str(tmp_path / 'layer.yaml')
+    with open(path, 'w') as handle:
+        handle.write(text)
+    return chart, helm_values(chart, [path])
+
+
+def test_unusual_keys_and_values_read_as_helm_reads_them(tmp_path):
+    """Float keys become Go's shortest 32-bit text (1.0 -> "1", 1e3 -> "1000"), 1e400 stays a string, and
+    the file hub_values writes is read back by helm as the same values."""
+    text = ''.join('k%d:\n  %s: v\n' % (index, key) for index, key in enumerate(ODD_KEYS))
+    text += 'values:\n' + ''.join('  v%d: %s\n' % (index, value) for index, value in enumerate(ODD_VALUES))
+    chart, (status, helm) = _render_one(tmp_path, text)
+    assert status == 'ok', helm
+    mine = ours(chart, [text])
+    assert mine == ('ok', helm)
+    assert helm['parent']['k0'] == {'1': 'v'} and helm['parent']['k1'] == {'1000': 'v'}
+    assert helm['parent']['values']['v0'] == '1e400'
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import dump_yaml
+    written = dump_yaml(layer_values('layer 1', text=text))
+    assert _render_one(tmp_path, written)[1] == ('ok', helm)
+
+
+@pytest.mark.parametrize('key', REFUSED_KEYS)
+def test_keys_helm_refuses_are_refused_with_the_layer_named(tmp_path, key):
+    entry = '? %s\n  : v' % key if key.startswith(('[', '{')) else '%s: v' % key
+    text = 'ok: 1\nouter:\n  %s\n' % entry
+    chart, (status, helm) = _render_one(tmp_path, text)
+    assert status == 'error' and 'map key' in helm, helm
+    with pytest.raises(HubValuesError, match=r'^layer 1 mine: YAML error at line 3, column \d+: helm refuses'):
+        layer_values('layer 1 mine', text=text)

@@ -159,3 +159,36 @@ def test_origin_names_the_layer_that_wrote_each_leaf(layers):
             else:
                 assert origin(layers, path + (key,)) == index, (path + (key,), layers)
     walk(merged, owner, ())
+
+
+# ------------------------------------------------------------------------------ keys as helm makes them
+# The expected texts are what helm 3.17 printed for these keys (tests/integration/test_hub_values_helm.py
+# checks them against the real helm).
+
+@pytest.mark.parametrize('key,name', [
+    ('1.0', '1'), ('1e3', '1000'), ('1.5', '1.5'), ('0x10', '16'), ('1000000.0', '1e+06'), ('0.000001', '1e-06'),
+    ('3.14159265358979', '3.1415927'), ('16777217.0', '1.6777216e+07'), ('-0.0', '-0'), ('1e-50', '0'),
+    ('1e39', '.inf'), ('.nan', '.nan'), ('-9223372036854775809', '-9.223372e+18'), ('1e400', '1e400'),
+    ('y', 'true'), ('2001-01-01', '2001-01-01'),
+])
+def test_keys_become_the_strings_helm_makes_of_them(key, name):
+    assert layer_values('l', text='a:\n  %s: v\n' % key) == {'a': {name: 'v'}}
+
+
+@pytest.mark.parametrize('text', ['a:\n  ~: v\n', 'a:\n  null: v\n', 'a:\n  9223372036854775808: v\n',
+                                  'a:\n  ? [1, 2]\n  : v\n', 'a:\n  ? {b: 1}\n  : v\n'])
+def test_keys_helm_refuses_are_refused_naming_the_layer_and_line(text):
+    with pytest.raises(HubValuesError, match=r'^layer 2 extra: YAML error at line 2, column \d+: helm refuses'):
+        layer_values('layer 2 extra', text=text)
+
+
+def test_mapping_keys_from_ansible_follow_the_same_rules():
+    assert layer_values('l', values={1.0: 'a', 1e3: 'b', False: 'c', 7: 'd'}) == {
+        '1': 'a', '1000': 'b', 'false': 'c', '7': 'd'}
+    with pytest.raises(HubValuesError, match=r'^layer 1 data: hub.config: helm refuses a null mapping key'):
+        layer_values('layer 1 data', values={'hub': {'config': {None: 1}}})
+
+
+def test_a_number_beyond_float64_stays_a_string():
+    assert layer_values('l', text='a: 1e400\nb: [-1e400, 1e308]\n') == {'a': '1e400', 'b': ['-1e400', 1e308]}
+    assert dump_yaml({'a': '1e400'}) and layer_values('l', text=dump_yaml({'a': '1e400'})) == {'a': '1e400'}
