@@ -1,0 +1,97 @@
+"""Unit tests for plugins/module_utils/upgrades.py: which k3s upgrades are refused, and which users run an image
+their hub no longer offers."""
+import pytest
+
+from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
+    hub_user_images,
+    hub_users_on_old_images,
+    k3s_upgrade_problem,
+    k3s_upgrade_problems,
+    k3s_version_of,
+    parse_k3s_version,
+)
+
+NEW = "v1.32.1+k3s1"
+
+
+def test_parse_orders_releases_like_k3s():
+    order = ["v1.30.9+k3s1", "v1.31.0-rc1+k3s1", "v1.31.0+k3s1", "v1.31.0+k3s2", "v1.31.4+k3s1", "v1.32.0+k3s1",
+             "v1.100.0+k3s1"]
+    assert sorted(order, key=parse_k3s_version) == order
+    for bad in ("1.31.4+k3s1", "v1.31", "v1.31.4", "latest", "", None):
+        assert parse_k3s_version(bad) is None
+
+
+def test_version_read_from_k3s_output():
+    assert k3s_version_of("k3s version v1.31.4+k3s1 (a3a8f2ce)\ngo version go1.22.9\n") == "v1.31.4+k3s1"
+    assert k3s_version_of("") is None
+    assert k3s_version_of("bash: k3s: command not found") is None
+
+
+@pytest.mark.parametrize("installed", ["v1.31.4+k3s1", "v1.32.0+k3s1", "v1.32.1-rc2+k3s1", NEW])
+def test_allowed_moves(installed):
+    """The same minor version (patch, k3s revision, release candidate), the next minor version, no change."""
+    assert k3s_upgrade_problem("s1", installed, NEW) is None
+
+
+@pytest.mark.parametrize("installed", ["v1.32.2+k3s1", "v1.32.1+k3s2", "v1.33.0+k3s1"])
+def test_downgrade_refused_naming_node_versions_and_variable(installed):
+    problem = k3s_upgrade_problem("pc07", installed, NEW)
+    assert "pc07 runs k3s %s, newer than k3s_version %s" % (installed, NEW) in problem
+    assert "cannot be downgraded" in problem
+
+
+@pytest.mark.parametrize("installed,step", [("v1.30.9+k3s1", "v1.31"), ("v1.29.0+k3s1", "v1.30")])
+def test_skipped_minor_refused_with_the_next_step(installed, step):
+    problem = k3s_upgrade_problem("s2", installed, NEW)
+    assert "s2 runs k3s %s and k3s_version is %s, which skips minor version" % (installed, NEW) in problem
+    assert "set k3s_version to a %s release first" % step in problem
+
+
+def test_major_change_missing_k3s_and_unknown_versions_refused():
+    assert "change of major version" in k3s_upgrade_problem("s1", "v1.32.1+k3s1", "v2.0.0+k3s1")
+    assert "s1 runs no k3s" in k3s_upgrade_problem("s1", None, NEW)
+    assert "not a k3s release name" in k3s_upgrade_problem("s1", "v1.32-dirty", NEW)
+    assert "k3s_version is '1.32'" in k3s_upgrade_problem("s1", "v1.31.4+k3s1", "1.32")
+
+
+def test_every_node_checked_and_each_named_once():
+    problems = k3s_upgrade_problems({"s1": "v1.31.4+k3s1", "a1": "v1.30.2+k3s1", "d1": "v1.33.0+k3s1",
+                                     "a2": NEW}, NEW, "k3s_version")
+    assert len(problems) == 2
+    assert problems[0].startswith("a1 runs k3s v1.30.2+k3s1") and problems[1].startswith("d1 runs k3s v1.33.0")
+    # A bad target is one message, not one per node.
+    assert k3s_upgrade_problems({"s1": "v1.31.4+k3s1", "a1": "v1.31.4+k3s1"}, "x") == [
+        "k3s_version is 'x': it must be a k3s release such as v1.31.4+k3s1."]
+
+
+def test_user_images_from_computed_values():
+    values = {"singleuser": {"image": {"name": "quay.io/lab/base", "tag": "2026.11"}, "profileList": [
+        {"display_name": "default"},
+        {"display_name": "R", "kubespawner_override": {"image": "quay.io/lab/r:4.4"}},
+        {"display_name": "choose", "profile_options": {"image": {"choices": {
+            "a": {"kubespawner_override": {"image": "quay.io/lab/a:1"}},
+            "b": {"kubespawner_override": {"image": "quay.io/lab/r:4.4"}}}}}}]}}
+    assert hub_user_images(values) == ["quay.io/lab/base:2026.11", "quay.io/lab/r:4.4", "quay.io/lab/a:1"]
+    assert hub_user_images({"singleuser": {"image": {"name": "img"}}}) == ["img"]
+    assert hub_user_images(values, "binderhub") == []
+    assert hub_user_images({}) == []
+
+
+def pod(name, image, user=None, server=""):
+    annotations = {"hub.jupyter.org/username": user} if user else {}
+    if server:
+        annotations["hub.jupyter.org/servername"] = server
+    return {"metadata": {"name": name, "annotations": annotations},
+            "spec": {"containers": [{"name": "notebook", "image": image}]}}
+
+
+def test_users_on_old_images_listed_by_user():
+    pods = [pod("jupyter-zoe", "quay.io/lab/base:2026.10", "zoe"),
+            pod("jupyter-alice", "quay.io/lab/base:2026.11", "alice"),
+            pod("jupyter-bob-2dr", "quay.io/lab/r:4.3", "bob", "r"),
+            pod("jupyter-carl", "quay.io/lab/r:4.4", "carl")]
+    old = hub_users_on_old_images(pods, ["quay.io/lab/base:2026.11", "quay.io/lab/r:4.4"])
+    assert old == [{"user": "bob", "server": "r", "image": "quay.io/lab/r:4.3", "pod": "jupyter-bob-2dr"},
+                   {"user": "zoe", "server": "", "image": "quay.io/lab/base:2026.10", "pod": "jupyter-zoe"}]
+    assert hub_users_on_old_images([], ["x"]) == []
