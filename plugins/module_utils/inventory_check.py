@@ -54,7 +54,7 @@ TYPES = {
     "cluster_registry_address": "string", "cluster_homes_storage_class": "string",
     "cluster_airgap_dir": "string", "cluster_services_nfs_server": "string",
     "cluster_services_nfs_path": "string", "cluster_services_tls_cert": "string",
-    "cluster_services_tls_key": "string",
+    "cluster_services_tls_key": "string", "cluster_ingress_listen_address": "string",
     "node_prep_extra_packages": "list", "node_prep_sysctls": "mapping", "node_prep_extra_sysctls": "mapping",
     "node_prep_firewall_node_ports": "list", "node_prep_firewall_server_ports": "list",
     "hubs": "list", "hub_common_values": "mapping", "hub_shared_volumes": "list",
@@ -322,6 +322,14 @@ def nodes_problems(inv):
 
 # --- cluster_services -----------------------------------------------------------------------------------
 
+def _is_ip_address(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def cluster_services_problems(inv):
     out = []
     ingress_var, ingress = inv.pick("cluster_services_ingress", "cluster_ingress_class")
@@ -332,6 +340,14 @@ def cluster_services_problems(inv):
         out.append("%s must be traefik (k3s's own) or nginx; it is %r." % (ingress_var, ingress))
     if tls not in ("none", "acme", "secret"):
         out.append("%s must be none, acme or secret; it is %r." % (tls_var, tls))
+    listen_var, listen = inv.pick("cluster_services_ingress_listen_address", "cluster_ingress_listen_address")
+    if listen:
+        if not isinstance(listen, str) or not _is_ip_address(listen):
+            out.append("%s must be one IP address of the first server (127.0.0.1: this machine only) or empty "
+                       "(every address); it is %r." % (listen_var, listen))
+        elif ingress != "traefik":
+            out.append("%s binds k3s's traefik to one address; with %s: %s set it to \"\" (ingress-nginx takes "
+                       "its own values: cluster_services_ingress_nginx_values)." % (listen_var, ingress_var, ingress))
     config = {}
     for var in ("k3s_config", "k3s_server_config"):
         if isinstance(inv.get(var), dict):

@@ -151,6 +151,11 @@ CASES = [
      "cluster_registry_address must be HOST:NODEPORT", None),
     ("registry-not-nodeport", "lab", {"cluster_registry_address": "k3s.lab.example.org:5000"},
      "cluster_registry_address must be HOST:NODEPORT", None),
+    ("ingress-listen-not-ip", "local", {"cluster_ingress_listen_address": "localhost"},
+     "cluster_ingress_listen_address must be one IP address of the first server", None),
+    ("ingress-listen-nginx", "lab", {"cluster_ingress_listen_address": "127.0.0.1", "cluster_ingress_class": "nginx",
+                                     "k3s_server_config": {"disable": ["traefik"]}},
+     "cluster_ingress_listen_address binds k3s's traefik to one address; with cluster_ingress_class: nginx", None),
     ("cluster-airgap-missing", "lab", {"cluster_airgap_dir": NOWHERE}, "is not a folder on the controller", None),
     # --- hubs -------------------------------------------------------------------------------------------------
     ("hubs-mapping", "lab", {"hubs": {"physics": {"kind": "jupyterhub"}}}, "hubs must be a list; it is a mapping.", None),
