@@ -22,6 +22,9 @@ description:
     a Docker API (docker, or podman's compatible socket C(podman system service)).
   - Registry credentials go to repo2docker only through a private, temporary Docker config file; they are
     never on a command line or in the module's output.
+  - With O(images), one task handles a list of images (the task's options are every item's defaults): the
+    existence checks of all items run side by side in one module run, then the missing images are built one at
+    a time. Ten images that exist cost one module run, not ten.
 author:
   - versatile.jupyter developers (@versatile)
 requirements:
@@ -32,8 +35,20 @@ options:
   repo:
     description:
       - Git repository URL (https, ssh, git, file) or a local path to a git repository.
+      - Exactly one of O(repo) and O(images).
     type: str
-    required: true
+  images:
+    description:
+      - Several images in one task, instead of O(repo). Each item is a mapping with O(repo) and optionally
+        C(name) (a key of your own, returned as C(item_name) in RV(images); unique), O(ref), O(image_name) or
+        O(image_prefix), O(binder_provider), O(push), O(force), O(labels), O(target_repo_dir), O(extra_args).
+      - What an item does not set comes from the task's options. An item's own O(image_name) or O(image_prefix)
+        replaces the task's naming.
+      - The registry credentials, engine, user, command and timeouts are the task's only; an item that carries
+        C(registry_username) or C(registry_password) is refused.
+      - Every item is checked before anything runs; the errors name the item (index and name) and the key.
+    type: list
+    elements: raw
   ref:
     description:
       - Branch, tag or commit to build. Remote repositories resolve names with C(git ls-remote) and take
@@ -44,7 +59,8 @@ options:
     description:
       - Full image name, for example C(registry.example.org/lab/physics). Without a tag the resolved
         commit sha becomes the tag; with a tag that tag is used as is (and a new commit does not rebuild).
-      - Exactly one of O(image_name) and O(image_prefix).
+      - Exactly one of O(image_name) and O(image_prefix) (for O(images): on each item, or O(image_prefix) here
+        for every item).
     type: str
   image_prefix:
     description:
@@ -141,7 +157,8 @@ options:
     type: int
     default: 40
 notes:
-  - Check mode resolves the ref and looks for the image, and reports whether a build would happen.
+  - Check mode resolves the ref and looks for the image, and reports whether a build would happen (for
+    O(images), changed when any item would build).
   - With O(image_prefix), the tag is the resolved commit sha. For annotated tags the commit is used (BinderHub's
     generic C(git) provider would use the tag object's sha).
 seealso:
@@ -161,6 +178,19 @@ EXAMPLES = r"""
     registry_password: "{{ vault_registry_password }}"
   register: physics_image
 
+- name: Build every course environment that does not exist yet, in one task
+  versatile.jupyter.repo2docker_image:
+    image_prefix: registry.lab.example.org/binder/courses-
+    push: true
+    registry_username: builder
+    registry_password: "{{ vault_registry_password }}"
+    images:
+      - {name: physics, repo: https://github.com/lab/physics-env, ref: main}
+      - {name: chemistry, repo: https://github.com/lab/chemistry-env, ref: "2026.11"}
+      - {name: local, repo: /srv/envs/local, image_name: registry.lab.example.org/hub/local, push: true}
+  register: course_images
+# course_images.images[0].image is physics' reference; course_images.images[1].built whether it was built.
+
 - name: Build a local repository into the local engine only
   versatile.jupyter.repo2docker_image:
     repo: /srv/envs/course-2026
@@ -169,58 +199,68 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+images:
+  description:
+    - With O(images), one result per item in the items' order, each with the keys below for one image
+      (RV(image), RV(name), RV(tag), RV(resolved_ref), RV(digest), RV(image_id), RV(built), RV(pushed),
+      RV(exists), RV(checked), RV(summary), RV(cmd) when built), plus C(index), C(item_name) (the item's
+      C(name)) and C(changed); a failed item has C(failed), C(msg), C(error_kind) and C(log_tail) instead.
+    - The single-image keys below are not returned at the top level then.
+  returned: when O(images) is set
+  type: list
+  elements: dict
 image:
   description: Full image reference (name and tag).
-  returned: always
+  returned: when O(repo) is set
   type: str
   sample: registry.lab.example.org/binder/prod-lab-2dphysics-2denv-5d3f2a:0123456789abcdef0123456789abcdef01234567
 name:
   description: Image name without the tag (for C(singleuser.image.name)).
-  returned: always
+  returned: when O(repo) is set
   type: str
 tag:
   description: Image tag (for C(singleuser.image.tag)).
-  returned: always
+  returned: when O(repo) is set
   type: str
 resolved_ref:
   description: The commit sha that O(ref) resolved to.
-  returned: always
+  returned: when O(repo) is set
   type: str
 digest:
   description: Registry manifest digest when O(push=true), else the engine's image id; null when unknown.
-  returned: always
+  returned: when O(repo) is set
   type: str
 image_id:
   description: The engine's image id, when the image is in the local engine.
-  returned: always
+  returned: when O(repo) is set
   type: str
 built:
   description: Whether repo2docker built the image in this run.
-  returned: always
+  returned: when O(repo) is set
   type: bool
 pushed:
   description: Whether the image was pushed in this run.
-  returned: always
+  returned: when O(repo) is set
   type: bool
 exists:
   description: Whether the image existed before this run (where RV(checked) says).
-  returned: always
+  returned: when O(repo) is set
   type: bool
 checked:
   description: Where existence was checked, V(registry) or V(engine).
-  returned: always
+  returned: when O(repo) is set
   type: str
 summary:
   description: The keys a hub needs, as one dict (image, name, tag, digest, resolved_ref, built).
-  returned: always
+  returned: when O(repo) is set
   type: dict
 cmd:
   description: The repo2docker command line that ran (it never holds credentials).
-  returned: when built
+  returned: when O(repo) is set and the image was built
   type: list
   elements: str
 log_tail:
-  description: Last lines of the build log.
+  description: Last lines of the build log (for O(images), of the first failed item).
   returned: on build failure
   type: list
   elements: str
@@ -237,13 +277,18 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import (
     Repo2DockerError,
     ensure_image,
+    ensure_images,
 )
+
+# The task's own options: not passed on to an item.
+TASK_ONLY = ("images",)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            repo=dict(type="str", required=True),
+            repo=dict(type="str"),
+            images=dict(type="list", elements="raw"),
             ref=dict(type="str", default="HEAD"),
             image_name=dict(type="str"),
             image_prefix=dict(type="str"),
@@ -264,14 +309,18 @@ def main():
             build_timeout=dict(type="int", default=3600),
             log_lines=dict(type="int", default=40),
         ),
-        mutually_exclusive=[("image_name", "image_prefix")],
-        required_one_of=[("image_name", "image_prefix")],
+        mutually_exclusive=[("image_name", "image_prefix"), ("repo", "images")],
+        required_one_of=[("repo", "images")],
         required_together=[("registry_username", "registry_password")],
         supports_check_mode=True,
     )
     if module.params["user_id"] == 0 or module.params["user_name"] == "root":
         module.fail_json(msg="user_id/user_name: repo2docker images run as a non-root user (default 1000/jovyan)",
                          error_kind="bad_input")
+    if module.params["images"] is not None:
+        run_list(module)
+    if not (module.params["image_name"] or module.params["image_prefix"]):
+        module.fail_json(msg="set exactly one of image_name and image_prefix", error_kind="bad_input")
     try:
         result = ensure_image(module.params, check_mode=module.check_mode)
     except Repo2DockerError as exc:
@@ -283,6 +332,29 @@ def main():
                       "rebuilt": result["changed"]},
         }
     module.exit_json(**result)
+
+
+def run_list(module):
+    """The O(images) form: every item checked first, then one result per item."""
+    defaults = dict((key, value) for key, value in module.params.items() if key not in TASK_ONLY)
+    try:
+        results, failures = ensure_images(module.params["images"], defaults, check_mode=module.check_mode)
+    except Repo2DockerError as exc:
+        module.fail_json(msg=exc.message, error_kind=exc.kind, images=[])
+    changed = any(result["changed"] for result in results)
+    extra = {}
+    if module._diff:
+        extra["diff"] = {
+            "before": {"images": [{"image": r.get("image"), "present": r.get("exists")} for r in results]},
+            "after": {"images": [{"image": r.get("image"), "present": not r.get("failed"),
+                                  "rebuilt": r["changed"]} for r in results]},
+        }
+    if failures:
+        module.fail_json(msg="%d of %d images failed: %s" % (len(failures), len(results),
+                                                            "; ".join(f["msg"] for f in failures)),
+                         error_kind=failures[0]["error_kind"], log_tail=failures[0]["log_tail"],
+                         images=results, changed=changed, **extra)
+    module.exit_json(changed=changed, images=results, **extra)
 
 
 if __name__ == "__main__":

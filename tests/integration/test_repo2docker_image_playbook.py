@@ -1,7 +1,8 @@
 """playbooks/images.yml (role hub_images, module repo2docker_image) through ansible-playbook on this host,
 against real repo2docker, podman's Docker API and Debian's docker-registry: check mode builds nothing, the
-first run builds and pushes, the second run and a second check run change nothing, the facts for the hubs
-hold BinderHub's names, bad input stops before anything is built, the password never reaches the output.
+first run builds and pushes, the second run and a second check run change nothing (one module run for every
+image: the role's build task returns one result per entry under `images`), the facts for the hubs hold
+BinderHub's names, bad input stops before anything is built, the password never reaches the output.
 """
 import json
 import os
@@ -111,13 +112,13 @@ def test_check_build_idempotent_and_facts(parts):
     rc, report, out = play(parts, vars_file, "--check", "--diff")
     assert rc == 0, out
     build = task_result(report, "Build the images that do not exist yet")
-    assert [(item["changed"], item["built"]) for item in build["results"]] == [(True, False), (True, False)]
+    assert [(item["changed"], item["built"]) for item in build["images"]] == [(True, False), (True, False)]
     assert all(registry_digest(parts, image) is None for image in expected.values())   # nothing built
 
     rc, report, out = play(parts, vars_file)
     assert rc == 0, out
     build = task_result(report, "Build the images that do not exist yet")
-    assert [(item["changed"], item["built"]) for item in build["results"]] == [(True, True), (True, True)]
+    assert [(item["changed"], item["built"]) for item in build["images"]] == [(True, True), (True, True)]
     facts = task_result(report, "Hand the image references to the hubs")["ansible_facts"]
     assert facts["hub_images_built"] == expected
     for name, image in expected.items():
@@ -129,7 +130,7 @@ def test_check_build_idempotent_and_facts(parts):
     assert rc == 0, out
     assert report["stats"]["localhost"]["changed"] == 0
     build = task_result(report, "Build the images that do not exist yet")
-    assert [item["built"] for item in build["results"]] == [False, False]
+    assert [item["built"] for item in build["images"]] == [False, False]
     assert task_result(report, "Hand the image references to the hubs")["ansible_facts"]["hub_images_built"] == expected
 
     rc, report, out = play(parts, vars_file, "--check")
@@ -140,7 +141,7 @@ def test_check_build_idempotent_and_facts(parts):
     rc, report, out = play(parts, vars_file)
     assert rc == 0, out
     build = task_result(report, "Build the images that do not exist yet")
-    assert [item["built"] for item in build["results"]] == [True, False]
+    assert [item["built"] for item in build["images"]] == [True, False]
     built = task_result(report, "Hand the image references to the hubs")["ansible_facts"]["hub_images_built"]
     assert built["physics"].endswith(":" + sha2) and built["course"] == expected["course"]
 
@@ -166,6 +167,7 @@ def test_refused_credentials_are_reported_without_the_password(parts):
     rc, report, out = play(parts, vars_file)
     assert rc != 0
     build = task_result(report, "Build the images that do not exist yet")
-    item = build["results"][0]
+    assert build["failed"] is True and build["error_kind"] == "credentials_refused"
+    item = build["images"][0]
     assert item["failed"] is True and item["error_kind"] == "credentials_refused"
-    assert "refused the credentials" in item["msg"]
+    assert "images[0] (physics): " in item["msg"] and "refused the credentials" in item["msg"]
