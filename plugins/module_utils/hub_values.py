@@ -4,7 +4,9 @@
 """What the hub_values module does, as plain functions: read the layers, merge them like Helm, check
 them against the chart's contract and the real JupyterHub classes, and decide what to write.
 
-``plan(params)`` never writes; ``apply(plan, check_mode)`` writes ``dest`` when it must.
+``plan(params)`` merges and checks; ``compare(params, planned)`` says whether ``dest`` must change and
+builds the masked diff. Neither writes: the module writes ``dest`` with Ansible's atomic move and file
+arguments.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,14 +15,14 @@ __metaclass__ = type
 
 import hashlib
 import os
-import stat
+import re
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (
     chart_from_files, load_chart_dir, render_values)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
     HubValuesError, dotted, dump_yaml, layer_values, merge_layers, origin, parse_yaml)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_render import (
-    atomic_write, explain_lines, mask, read_bytes, secret_predicate, secret_strings)
+    explain_lines, mask, read_bytes, secret_predicate, secret_strings)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import validate_chart
 from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets
 
@@ -199,47 +201,47 @@ def _python():
     return sys.executable
 
 
-def parse_mode(mode):
-    """``'0600'``/``0o600``/``'u=rw'``-free: an octal string or an int."""
-    if mode is None:
-        return 0o600
-    if isinstance(mode, int):
-        return mode
+# Ansible's symbolic modes (as the file module takes them): clauses such as u=rw,g=r,o= or a-x.
+_SYMBOLIC_MODE = re.compile(r'^[ugoa]*[-+=]([rwxXst]*|[ugo])$')
+
+
+def check_mode_arg(mode):
+    """Refuse a file mode that is neither octal (0600, 384) nor symbolic (u=rw,g=,o=), before anything is
+    written (Ansible itself would only notice after the file has been replaced)."""
+    if mode is None or isinstance(mode, int):
+        return
     text = str(mode).strip()
-    try:
-        value = int(text, 8)
-    except ValueError:
-        raise HubValuesError('mode: expected an octal file mode such as 0600, got %s' % text)
-    if value < 0 or value > 0o7777:
-        raise HubValuesError('mode: expected an octal file mode such as 0600, got %s' % text)
-    return value
+    if re.match(r'^0?[0-7]{3,4}$', text):
+        return
+    if text and all(_SYMBOLIC_MODE.match(clause) for clause in text.split(',')):
+        return
+    raise HubValuesError('mode: expected an octal file mode such as 0600 (or a symbolic one such as u=rw,g=,o=), '
+                         'got %s' % text)
 
 
-def apply(params, planned, check_mode=False, diff_mode=False):
-    """Write ``dest`` when its content or mode differs (never in check mode). Returns the result
-    (without any secret: the diff is masked)."""
+def compare(params, planned, diff_mode=False):
+    """Whether ``dest``'s content must change, and the result to report (no secret in it: the diff is
+    masked). Refuses a destination that cannot be a file before anything is written. The file's mode and
+    owner are compared by the module (Ansible's file arguments)."""
     dest = params.get('dest')
     result = {'changed': False, 'sha256': planned['sha256']}
     if planned.get('explain') is not None:
         result['explain'] = planned['explain']
     if not dest:
         return result
-    mode = parse_mode(params.get('mode'))
+    check_mode_arg(params.get('mode'))
+    directory = os.path.dirname(os.path.abspath(dest))
+    if not os.path.exists(directory):
+        raise HubValuesError('dest %s: directory %s does not exist' % (dest, directory))
+    if not os.path.isdir(directory):
+        raise HubValuesError('dest %s: %s is not a directory' % (dest, directory))
+    if os.path.isdir(dest):
+        raise HubValuesError('dest %s: is a directory; expected the path of the values file' % dest)
     result['dest'] = dest
-    content = planned['content'].encode('utf-8')
     before = read_bytes(dest)
-    content_changed = before != content
-    mode_changed = False
-    if before is not None:
-        mode_changed = stat.S_IMODE(os.stat(dest).st_mode) != mode
-    result['changed'] = content_changed or mode_changed
+    result['changed'] = before != planned['content'].encode('utf-8')
     if diff_mode:
         result['diff'] = masked_diff(dest, before, planned)
-    if result['changed'] and not check_mode:
-        if content_changed:
-            atomic_write(dest, content, mode)
-        else:
-            os.chmod(dest, mode)
     return result
 
 

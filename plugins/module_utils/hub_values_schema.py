@@ -19,11 +19,19 @@ import re
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import (
     HubValuesError, dotted, type_name)
 
-try:
-    import jsonschema
-    HAS_JSONSCHEMA = True
-except ImportError:
-    HAS_JSONSCHEMA = False
+_JSONSCHEMA = {}
+
+
+def _jsonschema():
+    """The jsonschema package, or None when it is missing. Imported on first use: it takes seconds to
+    import (its format checkers compile grammars), and a run without a chart schema never needs it."""
+    if 'module' not in _JSONSCHEMA:
+        try:
+            import jsonschema  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            jsonschema = None
+        _JSONSCHEMA['module'] = jsonschema
+    return _JSONSCHEMA['module']
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,7 +88,8 @@ _TYPE_CHECKS = {
 
 
 def _draft7_keywords():
-    return frozenset(jsonschema.Draft7Validator.VALIDATORS) if HAS_JSONSCHEMA else frozenset()
+    jsonschema = _jsonschema()
+    return frozenset(jsonschema.Draft7Validator.VALIDATORS) if jsonschema is not None else frozenset()
 
 
 def _compile(schema):
@@ -199,7 +208,8 @@ def fast_check(schema):
 def validator_for(schema):
     """A compiled draft 7 validator, cached for the life of the process (keyed by the schema object,
     which load_schema_file caches by file)."""
-    if not HAS_JSONSCHEMA:
+    jsonschema = _jsonschema()
+    if jsonschema is None:
         raise HubValuesError('the Python package jsonschema is required to validate values against a '
                              'chart schema (pip install jsonschema)')
     key = id(schema)

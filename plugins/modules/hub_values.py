@@ -20,8 +20,9 @@ description:
     against the z2jh schema). Every error names the dotted path and the layer that set it.
   - Checks C(hub.config.<Class>.<trait>) against the real JupyterHub, OAuthenticator, NativeAuthenticator,
     LTIAuthenticator and KubeSpawner classes where they are importable, with a "did you mean" hint.
-  - Writes I(dest) atomically with mode C(0600) only when its content changes. Secret values never appear
-    in the module's output, its diff or its logs.
+  - Writes I(dest) only when its content changes, with Ansible's atomic move, and sets its mode (C(0600) by
+    default), owner and group like M(ansible.builtin.file). Secret values never appear in the module's
+    output, its diff or its logs.
 author:
   - versatile.jupyter contributors (@versatile)
 options:
@@ -90,7 +91,9 @@ options:
       - Without I(dest) the module only merges and validates.
     type: path
   mode:
-    description: File mode of I(dest).
+    description:
+      - File mode of I(dest), octal (C('0600')) or symbolic (C(u=rw,g=,o=)) as M(ansible.builtin.file) takes it.
+      - The file holds the secrets of the secret layers; the default keeps it to its owner.
     type: raw
     default: '0600'
   explain:
@@ -98,16 +101,20 @@ options:
       - Return C(explain), one line per value the layers set with the layer that set it (secrets masked).
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
-    description: Nothing is written; C(changed) tells whether I(dest) would change.
+    description: Nothing is written; C(changed) tells whether I(dest) (content, mode, owner) would change.
   diff_mode:
     support: full
     description: The diff of I(dest), with every secret value masked.
 notes:
-  - I(dest) holds the secrets of the secret layers, so it is written with mode C(0600) through a
-    temporary file in the same directory.
+  - I(dest) holds the secrets of the secret layers. The new content is written to a private temporary file
+    (mode C(0600)) and moved over I(dest) with Ansible's atomic move; an existing I(dest) gets the wanted
+    mode and owner before the move, a new one is created private, so the content is never readable by
+    more than I(mode) allows.
   - Chart C(import-values) are not supported (z2jh and BinderHub use none).
 seealso:
   - name: Helm values files
@@ -166,9 +173,12 @@ diff:
   type: dict
 '''
 
+import os
+import tempfile
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import apply, plan
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import compare, plan
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
 
 
@@ -181,6 +191,43 @@ def _masked_args(params):
         for layer in (params.get('layers') or []) if isinstance(layer, dict)
     ]
     return {'module_args': args}
+
+
+def _reason(exc):
+    """An exception's message with its cause (atomic_move raises ``Exception(...) from OSError``)."""
+    cause = exc.__cause__
+    if cause is not None and str(cause) not in str(exc):
+        return '%s (%s)' % (exc, getattr(cause, 'strerror', None) or cause)
+    return str(exc)
+
+
+def write_dest(module, dest, content, content_changed):
+    """Put ``content`` (bytes) into ``dest`` when it changed and give the file its mode and owner. Returns
+    whether anything changed (or would, in check mode)."""
+    file_args = module.load_file_common_arguments(module.params, path=dest)
+    exists = os.path.exists(dest)
+    if module.check_mode:
+        return module.set_fs_attributes_if_different(file_args, content_changed) if exists else content_changed
+    changed = content_changed
+    # Mode and owner first: the move keeps an existing file's attributes, so new secrets never sit in a
+    # file readable by more than `mode` allows.
+    if exists:
+        changed = module.set_fs_attributes_if_different(file_args, changed)
+    if content_changed:
+        tmp = None
+        umask = os.umask(0o077)  # a new dest is created private, then given `mode`
+        try:
+            fd, tmp = tempfile.mkstemp(prefix='hub_values.', suffix='.yaml', dir=module.tmpdir)
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(content)
+            module.atomic_move(tmp, dest, unsafe_writes=module.params['unsafe_writes'])
+        except Exception as exc:  # pylint: disable=broad-except  # atomic_move raises Exception
+            module.fail_json(msg='cannot write dest %s: %s' % (dest, _reason(exc)))
+        finally:
+            os.umask(umask)
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+    return module.set_fs_attributes_if_different(file_args, changed)
 
 
 def main():
@@ -210,6 +257,7 @@ def main():
         mutually_exclusive=[('chart_dir', 'chart_values'), ('chart_dir', 'chart_schema'),
                             ('subchart_dir', 'subchart_values'), ('subchart_dir', 'subchart_schema')],
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     invocation = _masked_args(module.params)
     every_layer_string = set(module.no_log_values)
@@ -217,13 +265,16 @@ def main():
     try:
         planned = plan(module.params)
         module.no_log_values.update(value for value in planned['no_log_values'] if len(value) >= 3)
-        result = apply(module.params, planned, module.check_mode, module._diff)
+        result = compare(module.params, planned, module._diff)
     except HubValuesError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
     except Exception as exc:  # pylint: disable=broad-except  # a bug: fail without echoing any layer value
         module.no_log_values.update(every_layer_string)
         module.fail_json(msg='hub_values failed unexpectedly (%s: %s); please report it'
                          % (type(exc).__name__, exc), invocation=invocation)
+    if result.get('dest'):
+        result['changed'] = write_dest(module, result['dest'], planned['content'].encode('utf-8'),
+                                       result['changed'])
     for warning in planned['warnings']:
         module.warn(warning)
     module.exit_json(invocation=invocation, **result)

@@ -5,13 +5,14 @@ process reading its arguments from a JSON file) to check the output and the fail
 """
 import json
 import os
+import pathlib
 import stat
 import subprocess
 import sys
 
 import pytest
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import apply, plan
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values import plan
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,7 +35,14 @@ def params(dest, tag='2026.11', secret=SECRET, **extra):
 
 
 def run(p, check=False, diff=False):
-    return apply(p, plan(p), check, diff)
+    """The module itself, as a process (it writes with Ansible's atomic move and file arguments); a failure
+    is raised as HubValuesError with the module's message."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix='hv-args-') as scratch:
+        _proc, result = _run_module(pathlib.Path(scratch), p, diff=diff, check=check)
+    if result.get('failed'):
+        raise HubValuesError(result['msg'])
+    return result
 
 
 def test_check_mode_writes_nothing_but_reports_the_change(tmp_path):
@@ -154,3 +162,25 @@ def test_contract_options_are_checked(tmp_path):
         plan({'layers': []})
     with pytest.raises(HubValuesError, match='mode: expected an octal'):
         run(params(tmp_path / 'x.yaml', mode='rw-'))
+
+
+def test_a_destination_that_cannot_be_written_fails_clearly(tmp_path):
+    """No traceback and no "please report it": the message names dest and why (checked before writing
+    where it can be; /proc refuses new files even to root)."""
+    with pytest.raises(HubValuesError, match=r'^dest .*/missing/v.yaml: directory .*/missing does not exist$'):
+        run(params(tmp_path / 'missing' / 'v.yaml'))
+    with pytest.raises(HubValuesError, match=r'^dest .*: is a directory; expected the path of the values file$'):
+        run(params(tmp_path))
+    with pytest.raises(HubValuesError, match=r"^cannot write dest /proc/hub-values-test.yaml: The destination "
+                                             r"directory '/proc' is not writable"):
+        run(params('/proc/hub-values-test.yaml'))
+    assert sorted(os.listdir(str(tmp_path))) == []
+
+
+def test_file_arguments_set_mode_and_symbolic_modes(tmp_path):
+    dest = tmp_path / 'physics.yaml'
+    result = run(params(dest, mode='u=rw,g=r,o='))
+    assert result['changed'] is True and stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o640
+    assert run(params(dest, mode='u=rw,g=r,o='))['changed'] is False
+    assert run(params(dest, mode='0600'))['changed'] is True
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o600 and SECRET in dest.read_text()
