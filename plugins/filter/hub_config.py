@@ -28,7 +28,6 @@ options:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
     admin_hint,
-    auth_values,
     charts_needed,
     hub_entry_errors,
     hub_urls,
@@ -36,10 +35,8 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config impor
     nfs_volume,
     nfs_volume_mount,
     plain_http_hosts,
-    shortcut_values,
     tls_errors,
-    values_file_layer,
-    split_image,
+    values_layers,
 )
 
 
@@ -47,26 +44,28 @@ def _entry_errors(hubs, allow_dummy=False):
     return hub_entry_errors(hubs, allow_dummy=bool(allow_dummy))
 
 
-def _auth_values(hub, scheme="https"):
+def _values_layers(hub, kind_defaults, common_values=None, values_dir=None, scheme="https",
+                   desktop_tolerations=None, registry_credentials=None):
     try:
-        return auth_values(hub, scheme)
+        return values_layers(hub, kind_defaults, common_values, values_dir, scheme, desktop_tolerations,
+                             registry_credentials)
     except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("hub_auth_values: hub %r has an incomplete auth entry (%s); check the hubs "
+        raise AnsibleFilterError("hub_values_layers: hub %r has an incomplete entry (%s); check the hubs "
                                  "entries first with hub_entry_errors" % (hub.get("name"), exc))
+    except (IOError, OSError) as exc:
+        raise AnsibleFilterError("hub_values_layers: hub %r: cannot read values file %s: %s"
+                                 % (hub.get("name"), exc.filename, exc.strerror))
 
 
 class FilterModule(object):
     def filters(self):
         return {
             "hub_entry_errors": _entry_errors,
-            "hub_auth_values": _auth_values,
+            "hub_values_layers": _values_layers,
             "hub_urls": hub_urls,
             "hub_admin_hint": admin_hint,
-            "hub_split_image": split_image,
             "hub_charts_needed": charts_needed,
-            "hub_shortcut_values": shortcut_values,
             "hub_missing_values_files": missing_values_files,
-            "hub_values_file_layer": values_file_layer,
             "hub_nfs_volume": nfs_volume,
             "hub_nfs_volume_mount": nfs_volume_mount,
             "hub_tls_errors": tls_errors,

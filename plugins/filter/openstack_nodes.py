@@ -69,7 +69,6 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.versatile.jupyter.plugins.module_utils.openstack_nodes_plan import (
     PlanError,
-    group_errors,
     host_entries,
     missing_attachments,
     missing_floating_ips,
@@ -92,10 +91,6 @@ def openstack_nodes_hosts(wanted, servers, address="fixed"):
         raise AnsibleFilterError(str(error))
 
 
-def openstack_nodes_group_errors(groups, cluster):
-    return group_errors(cluster, groups)
-
-
 def openstack_nodes_missing_attachments(desired, servers, volumes):
     return missing_attachments(desired, servers, volumes)
 
@@ -109,7 +104,6 @@ class FilterModule(object):
         return {
             "openstack_nodes_plan": openstack_nodes_plan,
             "openstack_nodes_hosts": openstack_nodes_hosts,
-            "openstack_nodes_group_errors": openstack_nodes_group_errors,
             "openstack_nodes_missing_attachments": openstack_nodes_missing_attachments,
             "openstack_nodes_missing_floating_ips": openstack_nodes_missing_floating_ips,
         }

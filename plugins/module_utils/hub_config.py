@@ -514,6 +514,35 @@ def values_file_layer(path, base_dir):
         return {"name": path, "values": handle.read()}
 
 
+def values_layers(hub, kind_defaults, common_values=None, values_dir=None, scheme="https",
+                  desktop_tolerations=None, registry_credentials=None):
+    """The values layers of one hub, in order (a later layer wins), as module hub_values takes them:
+
+    1. ``defaults:<kind>``: the role's values for the kind (``kind_defaults``);
+    2. ``cluster registry credentials`` (secret): a BinderHub's push credentials for the cluster registry,
+       only when ``registry_credentials`` (username, password) is given;
+    3. ``hub_common_values``: the inventory's values for every hub (under ``jupyterhub:`` for a BinderHub);
+    4. ``hubs[NAME].image/profiles``: the entry's shortcuts;
+    5. each of the entry's ``values_files``, in order (their text, read relative to ``values_dir``);
+    6. ``hubs[NAME].values``;
+    7. ``hubs[NAME].auth`` (secret): what the entry's auth preset stands for.
+    """
+    binder = hub.get("kind") == "binderhub"
+    name = hub["name"]
+    layers = [{"name": "defaults:%s" % hub.get("kind"), "values": kind_defaults or {}}]
+    if binder and registry_credentials:
+        layers.append({"name": "cluster registry credentials", "secret": True,
+                       "values": {"registry": {"username": registry_credentials.get("username"),
+                                               "password": registry_credentials.get("password")}}})
+    common = common_values or {}
+    layers.append({"name": "hub_common_values", "values": {"jupyterhub": common} if binder else common})
+    layers.append({"name": "hubs[%s].image/profiles" % name, "values": shortcut_values(hub, desktop_tolerations)})
+    layers.extend(values_file_layer(path, values_dir) for path in hub.get("values_files") or [])
+    layers.append({"name": "hubs[%s].values" % name, "values": hub.get("values") or {}})
+    layers.append({"name": "hubs[%s].auth" % name, "values": auth_values(hub, scheme), "secret": True})
+    return layers
+
+
 def nfs_volume(volume):
     """A shared project folder as a pod volume (NFS, no PVC needed)."""
     return {"name": volume["name"], "nfs": {"server": volume["server"], "path": volume["path"],

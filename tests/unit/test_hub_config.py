@@ -299,3 +299,50 @@ def test_shared_nfs_volume():
     assert nfs_volume(vol) == {"name": "projects", "nfs": {"server": "nfs.lab", "path": "/srv/p", "readOnly": False}}
     assert nfs_volume_mount(dict(vol, read_only=True)) == {"name": "projects", "mountPath": "/home/jovyan/p",
                                                            "readOnly": True}
+
+
+# ------------------------------------------------------------------------------------- values layers
+
+def test_values_layers_order_names_and_secrets(tmp_path):
+    """The contract of the hub role: defaults, common values, shortcuts, values files, values, auth."""
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import values_layers
+    (tmp_path / "a.yaml").write_text("hub:\n  baseUrl: /a\n")
+    (tmp_path / "b.yaml").write_text("hub:\n  baseUrl: /b\n")
+    hub = jhub(image="quay.io/lab/physics:2026.11", values_files=["a.yaml", "b.yaml"],
+               values={"singleuser": {"defaultUrl": "/lab"}})
+    layers = values_layers(hub, {"proxy": {"service": {"type": "ClusterIP"}}}, {"cull": {"timeout": 60}},
+                           str(tmp_path), "http", registry_credentials={"username": "u", "password": "p"})
+    assert [layer["name"] for layer in layers] == [
+        "defaults:jupyterhub", "hub_common_values", "hubs[physics].image/profiles", "a.yaml", "b.yaml",
+        "hubs[physics].values", "hubs[physics].auth"]
+    assert [layer.get("secret", False) for layer in layers] == [False] * 6 + [True]
+    assert layers[0]["values"] == {"proxy": {"service": {"type": "ClusterIP"}}}
+    assert layers[1]["values"] == {"cull": {"timeout": 60}}
+    assert layers[2]["values"] == {"singleuser": {"image": {"name": "quay.io/lab/physics", "tag": "2026.11"}}}
+    assert layers[3]["values"] == "hub:\n  baseUrl: /a\n" and layers[4]["values"] == "hub:\n  baseUrl: /b\n"
+    assert layers[5]["values"] == {"singleuser": {"defaultUrl": "/lab"}}
+    assert layers[6]["values"] == auth_values(hub, "http")
+
+
+def test_values_layers_of_a_binderhub_nest_common_values_and_carry_registry_credentials():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import values_layers
+    layers = values_layers(bhub(), {"service": {"type": "ClusterIP"}}, {"cull": {"timeout": 60}},
+                           registry_credentials={"username": "builder", "password": "pw"})
+    assert [layer["name"] for layer in layers] == [
+        "defaults:binderhub", "cluster registry credentials", "hub_common_values", "hubs[binder].image/profiles",
+        "hubs[binder].values", "hubs[binder].auth"]
+    assert layers[1] == {"name": "cluster registry credentials", "secret": True,
+                         "values": {"registry": {"username": "builder", "password": "pw"}}}
+    assert layers[2]["values"] == {"jupyterhub": {"cull": {"timeout": 60}}}
+    assert [layer["name"] for layer in values_layers(bhub(), {})][1] == "hub_common_values"
+    assert values_layers(bhub(), {})[1]["values"] == {"jupyterhub": {}}
+
+
+def test_values_layers_filter_refuses_an_incomplete_entry_and_a_missing_file(tmp_path):
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.versatile.jupyter.plugins.filter.hub_config import FilterModule
+    layers = FilterModule().filters()["hub_values_layers"]
+    with pytest.raises(AnsibleFilterError, match=r"hub_values_layers: hub 'physics' has an incomplete entry"):
+        layers(jhub(auth={"type": "github"}), {})
+    with pytest.raises(AnsibleFilterError, match=r"hub 'physics': cannot read values file .*nope.yaml"):
+        layers(jhub(values_files=["nope.yaml"]), {}, values_dir=str(tmp_path))
