@@ -1,0 +1,44 @@
+"""BinderHub's builder gets the in-cluster registry's credentials: the real BinderHub chart rendered by real helm.
+
+playbooks/render.yml (session fixture render_inventory, tests/conftest.py) on inventories/local and the lab
+example: the binder hub's Secret `binder-build-docker-config` (mounted into the build pods, read by BinderHub for
+its image checks) holds, for the registry URL of the values, the user `builder` and the password generated on the
+controller in cluster_secrets_dir (0600 in a 0700 folder); the render's output at -vvv never shows it.
+"""
+import base64
+import json
+import os
+import stat
+
+import pytest
+import yaml
+
+HOME_SECRETS = os.path.join(os.path.expanduser("~"), ".config", "versatile-jupyter")
+
+# inventory -> (binder hub name, cluster_secrets_dir of the inventory)
+CASES = {
+    "inventories/local": ("binder", os.path.join(HOME_SECRETS, "local")),
+    "inventories/examples/lab": ("binder", os.path.join(HOME_SECRETS, "k3s.lab.example.org")),
+}
+
+
+@pytest.mark.parametrize("inventory", sorted(CASES))
+def test_builder_pushes_with_the_generated_credentials(render_inventory, inventory):
+    hub, secrets_dir = CASES[inventory]
+    rendered = render_inventory(inventory)
+    password_file = os.path.join(secrets_dir, "registry-password")
+    password = open(password_file).read().split()[0]
+    assert stat.S_IMODE(os.stat(password_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(secrets_dir).st_mode) == 0o700
+
+    with open(rendered / hub / "values.yaml") as handle:
+        values = yaml.safe_load(handle)
+    url = values["registry"]["url"]
+    assert url.startswith("http://") and url == values["config"]["DockerRegistry"]["url"]
+    with open(rendered / hub / "manifests.yaml") as handle:
+        secrets = {o["metadata"]["name"]: o for o in yaml.safe_load_all(handle) if o and o["kind"] == "Secret"}
+    config = json.loads(base64.b64decode(secrets["binder-build-docker-config"]["data"]["config.json"]))
+    auth = base64.b64decode(config["auths"][url]["auth"]).decode()
+    assert auth == "builder:" + password
+
+    assert password not in render_inventory.outputs[rendered]
