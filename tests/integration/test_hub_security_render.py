@@ -1,4 +1,4 @@
-"""BinderHub's builder gets the in-cluster registry's credentials: the real BinderHub chart rendered by real helm.
+"""BinderHub's builder on the real BinderHub chart rendered by real helm: registry credentials, build nodes.
 
 playbooks/render.yml (session fixture render_inventory, tests/conftest.py) on inventories/local and the lab
 example: the binder hub's Secret `binder-build-docker-config` (mounted into the build pods, read by BinderHub for
@@ -42,3 +42,21 @@ def test_builder_pushes_with_the_generated_credentials(render_inventory, invento
     assert auth == "builder:" + password
 
     assert password not in render_inventory.outputs[rendered]
+
+
+@pytest.mark.parametrize("inventory", sorted(CASES))
+def test_builder_runs_only_on_build_nodes(render_inventory, inventory):
+    """The privileged builder daemonset and the build pods BinderHub starts select the build label (the k3s
+    role puts it on agents, or on the servers of a cluster without agents: molecule/k3s checks the nodes)."""
+    hub, _ = CASES[inventory]
+    rendered = render_inventory(inventory)
+    with open(rendered / hub / "manifests.yaml") as handle:
+        docs = [o for o in yaml.safe_load_all(handle) if o]
+    builders = [o for o in docs if o["kind"] == "DaemonSet" and any(
+        (c.get("securityContext") or {}).get("privileged") for c in o["spec"]["template"]["spec"]["containers"])]
+    assert builders, "no privileged builder daemonset rendered"
+    for daemonset in builders:
+        assert daemonset["spec"]["template"]["spec"]["nodeSelector"] == {"versatile.jupyter/builds": "true"}
+    secret = next(o for o in docs if o["kind"] == "Secret" and o["metadata"]["name"] == "binder-secret")
+    config = yaml.safe_load(secret["stringData"]["values.yaml"])["config"]
+    assert config["BinderHub"]["build_node_selector"] == {"versatile.jupyter/builds": "true"}

@@ -140,6 +140,18 @@ def hub_z2jh(values, kind):
     return merged(chart_defaults(kind), values["jupyterhub"] if kind == "binderhub" else values)
 
 
+def has_agents(inventory):
+    """Whether the inventory's hosts.yml lists any host in k3s_agents (the role then requires user nodes)."""
+    def find(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("k3s_agents"), dict):
+                return bool((node["k3s_agents"].get("hosts") or {}))
+            return any(find(v) for v in node.values())
+        return False
+    with open(os.path.join(ROOT, inventory, "hosts.yml")) as handle:
+        return find(yaml.safe_load(handle))
+
+
 def cases():
     for inventory in INVENTORIES:
         for hub in group_vars(inventory)["hubs"]:
@@ -212,11 +224,19 @@ def test_user_pods_of_every_hub(render_inventory, hub_python, inventory, hub_nam
         else:
             assert "cpu" not in limits, label
 
-        # Scheduling: user nodes preferred, the profile's node selector; desktops only for the profiles that
-        # say so, and every pod that selects desktops can land there.
-        preferred = pod["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
-        assert {"weight": 100, "preference": {"matchExpressions": [
-            {"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]}} in preferred, label
+        # Scheduling: user nodes required when the inventory has agents (never on a server), else preferred;
+        # the profile's node selector; desktops only for the profiles that say so, and every pod that selects
+        # desktops can land there.
+        user_nodes = {"matchExpressions": [
+            {"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]}
+        affinity = pod["spec"]["affinity"]["nodeAffinity"]
+        if has_agents(inventory):
+            required = affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+            assert required == [user_nodes], label
+        else:
+            assert "requiredDuringSchedulingIgnoredDuringExecution" not in affinity, label
+            assert {"weight": 100, "preference": user_nodes} in \
+                affinity["preferredDuringSchedulingIgnoredDuringExecution"], label
         selector = pod["spec"].get("nodeSelector") or {}
         assert selector == (want.get("node_selector") or {}), label
         on_desktops = tolerates(pod["spec"].get("tolerations"), taint)

@@ -89,6 +89,9 @@ def test_every_node_registered_ready_with_labels_and_taints(nodes):
     assert labels[DESKTOP]["hub.jupyter.org/node-purpose"] == "user"
     assert labels[DESKTOP]["versatile.jupyter/desktop"] == "true"
     assert "versatile.jupyter/desktop" not in labels[AGENT]
+    # BinderHub's privileged builder goes to the agents only (the cluster has one): not to servers or desktops.
+    assert labels[AGENT]["versatile.jupyter/builds"] == "true"
+    assert "versatile.jupyter/builds" not in labels[SERVER] and "versatile.jupyter/builds" not in labels[DESKTOP]
     assert taints[AGENT] == [] and taints[SERVER] == []
     assert taints[DESKTOP] == [{"key": "versatile.jupyter/desktop", "value": "true", "effect": "NoSchedule"}]
 
