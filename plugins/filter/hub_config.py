@@ -7,23 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: hub_entry_errors
-short_description: Every problem of a C(hubs) list, as clear messages
-description:
-  - Returns a list of messages (empty when every entry is good). Also provides C(hub_auth_values), C(hub_urls),
-    C(hub_admin_hint), C(hub_split_image), C(hub_charts_needed), C(hub_shortcut_values), C(hub_tls_errors) and
-    C(hub_plain_http_hosts) for the C(hub) role.
-options:
-  _input:
-    description: The C(hubs) list.
-    type: list
-    required: true
-  allow_dummy:
-    description: Whether auth type C(dummy) is allowed.
-    type: bool
-    default: false
-"""
+# Each filter is documented in its own file beside this one (hub_entry_errors.yml, hub_values_layers.yml, ...).
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
@@ -45,10 +29,10 @@ def _entry_errors(hubs, allow_dummy=False):
 
 
 def _values_layers(hub, kind_defaults, common_values=None, values_dir=None, scheme="https",
-                   desktop_tolerations=None, registry_credentials=None):
+                   desktop_tolerations=None, registry_credentials=None, desktop_cull_timeout=None):
     try:
         return values_layers(hub, kind_defaults, common_values, values_dir, scheme, desktop_tolerations,
-                             registry_credentials)
+                             registry_credentials, desktop_cull_timeout)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError("hub_values_layers: hub %r has an incomplete entry (%s); check the hubs "
                                  "entries first with hub_entry_errors" % (hub.get("name"), exc))
