@@ -28,11 +28,10 @@ def _entry_errors(hubs, allow_dummy=False):
     return hub_entry_errors(hubs, allow_dummy=bool(allow_dummy))
 
 
-def _values_layers(hub, kind_defaults, common_values=None, values_dir=None, scheme="https",
-                   desktop_tolerations=None, registry_credentials=None, desktop_cull_timeout=None):
+def _values_layers(hub, kind_defaults, *args, **kwargs):
+    """Filter hub_values_layers: module_utils/hub_config.values_layers, its arguments passed as they are."""
     try:
-        return values_layers(hub, kind_defaults, common_values, values_dir, scheme, desktop_tolerations,
-                             registry_credentials, desktop_cull_timeout)
+        return values_layers(hub, kind_defaults, *args, **kwargs)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError("hub_values_layers: hub %r has an incomplete entry (%s); check the hubs "
                                  "entries first with hub_entry_errors" % (hub.get("name"), exc))
