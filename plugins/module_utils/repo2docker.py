@@ -715,6 +715,8 @@ def image_items(images, defaults):
                 params[key] = _coerce(ITEM_TYPES[key], value)
             except ValueError as exc:
                 problems.append("%s: %s must be %s; it is %s" % (label, key, exc, _describe(value)))
+        params["ref"] = params.get("ref") or "HEAD"
+        params["binder_provider"] = params.get("binder_provider") or "auto"
         if not params.get("repo"):
             problems.append("%s: repo is missing (a git URL or a path on the build host)" % label)
         if bool(params.get("image_name")) == bool(params.get("image_prefix")):

@@ -95,6 +95,11 @@ def test_every_bad_item_is_named_before_anything_runs():
     assert PASSWORD not in message
 
 
+def test_partial_task_options_take_the_module_defaults():
+    (label, params), = r2d.image_items([{"repo": "/a"}], {"image_prefix": "r.example.org/binder/x-"})
+    assert label == "images[0]" and params["ref"] == "HEAD" and params["binder_provider"] == "auto"
+
+
 def test_images_must_be_a_list():
     with pytest.raises(r2d.Repo2DockerError, match="images must be a list of mappings"):
         r2d.image_items({"repo": "/x"}, defaults())
