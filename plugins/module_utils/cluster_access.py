@@ -19,9 +19,12 @@ _CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:_-]*(/[0-9]{1,3})?$")
 def node_address(host, hostvars):
     """The address the node ``host`` uses on the cluster network (``hostvars``: that host's variables).
 
-    The IPv4 address of the node's default route when its facts were gathered (what k3s takes as the node IP),
+    The inventory's ``cluster_node_address`` for the node when set (the address node_prep's firewall opens to),
+    else the IPv4 address of its default route when its facts were gathered (what k3s takes as the node IP),
     else ``ansible_host``, else the inventory name (the NFS server then resolves the name when it exports).
     """
+    if hostvars.get("cluster_node_address"):
+        return hostvars.get("cluster_node_address")
     facts = hostvars.get("ansible_facts") or {}
     address = (facts.get("default_ipv4") or {}).get("address")
     if not address:

@@ -8,15 +8,16 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.cluster_access i
 )
 
 
-def test_node_addresses_prefer_the_default_route_address_then_ansible_host_then_the_name():
+def test_node_addresses_prefer_cluster_node_address_then_the_default_route_then_ansible_host_then_the_name():
     hostvars = {
         "srv1": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.11"}}, "ansible_host": "203.0.113.5"},
         "cpu1": {"ansible_facts": {}, "ansible_host": "10.0.0.21"},
         "pc01": {"ansible_facts": {}},
         "dup": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.11"}}},
+        "nas": {"ansible_facts": {"default_ipv4": {"address": "192.0.2.9"}}, "cluster_node_address": "10.0.1.9"},
     }
-    assert node_addresses(["srv1", "cpu1", "pc01", "dup", "unknown"], hostvars) == [
-        "10.0.0.11", "10.0.0.21", "pc01", "unknown"]
+    assert node_addresses(["srv1", "cpu1", "pc01", "dup", "unknown", "nas"], hostvars) == [
+        "10.0.0.11", "10.0.0.21", "10.0.1.9", "pc01", "unknown"]
 
 
 def test_export_line_lists_each_client_with_root_squash_by_default():
