@@ -57,6 +57,8 @@ TYPES = {
     "cluster_services_tls_key": "string", "cluster_ingress_listen_address": "string",
     "node_prep_extra_packages": "list", "node_prep_sysctls": "mapping", "node_prep_extra_sysctls": "mapping",
     "node_prep_firewall_node_ports": "list", "node_prep_firewall_server_ports": "list",
+    "node_prep_firewall_etcd_ports": "list", "node_prep_firewall_public_ports": "list",
+    "cluster_admin_networks": "list",
     "hubs": "list", "hub_common_values": "mapping", "hub_shared_volumes": "list",
     "hub_allow_dummy_auth": "boolean", "hub_values_files_dir": "string", "hub_binder_repo_dir": "string",
     "hub_images": "list", "hub_images_image_prefix": "string", "hub_images_target_repo_dir": "string",
@@ -304,7 +306,8 @@ def k3s_problems(inv):
 
 def nodes_problems(inv):
     out = []
-    for var in ("node_prep_firewall_node_ports", "node_prep_firewall_server_ports"):
+    for var in ("node_prep_firewall_node_ports", "node_prep_firewall_server_ports", "node_prep_firewall_etcd_ports",
+                "node_prep_firewall_public_ports"):
         for index, entry in enumerate(inv.get(var, []) or []):
             port = entry.get("port") if isinstance(entry, dict) else None
             if not isinstance(port, (str, int)) or isinstance(port, bool) or not PORT_RE.match(str(port)):
@@ -312,6 +315,12 @@ def nodes_problems(inv):
                            % (var, index, port))
             elif isinstance(entry, dict) and entry.get("proto") not in ("tcp", "udp"):
                 out.append("%s[%d]: proto must be tcp or udp; it is %r." % (var, index, entry.get("proto")))
+    for index, network in enumerate(inv.get("cluster_admin_networks", []) or []):
+        try:
+            ipaddress.ip_network(str(network), strict=False)
+        except ValueError:
+            out.append("cluster_admin_networks[%d] must be an address or network (CIDR, e.g. 192.168.7.0/24); "
+                       "it is %r." % (index, network))
     for var in ("node_prep_sysctls", "node_prep_extra_sysctls"):
         for key, value in sorted((inv.get(var, {}) or {}).items()):
             if isinstance(value, (dict, list)) or value is None:
