@@ -19,7 +19,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.cluster_access i
 class FilterModule(object):
     def filters(self):
         return {
-            "cluster_node_addresses": lambda hosts, hostvars: node_addresses(hosts, hostvars),
+            "cluster_node_addresses": node_addresses,
             "cluster_nfs_export_line": export_line,
             "cluster_nfs_client_problems": export_problems,
         }
