@@ -149,3 +149,26 @@ def test_pull_untar_and_show_chart(env, tmp_path):
     assert yaml.safe_load(helm(env, "show", "chart", str(dest / "demo")).stdout)["version"] == "1.2.3"
     missing = helm(env, "pull", "demo", "--repo", "https://charts.example.org", "--version", "9.9.9", "--untar")
     assert missing.returncode == 1 and 'version "9.9.9" not found' in missing.stderr
+
+
+def test_release_that_never_becomes_ready_is_rolled_back_with_atomic(env):
+    first = values_file(env, "a.yaml", {"size": 2})
+    second = values_file(env, "b.yaml", {"size": 3})
+    assert helm(env, "upgrade", "-i", "--create-namespace", "--atomic", "--wait", "--values=" + first, "rel",
+                env["chart"]).returncode == 0
+    with open(os.path.join(env["HELM_STANDIN_STATE"], "fail-wait.json"), "w") as handle:
+        json.dump(["demo/rel"], handle)
+    failed = helm(env, "upgrade", "-i", "--atomic", "--wait", "--values=" + second, "rel", env["chart"])
+    assert failed.returncode == 1
+    assert "UPGRADE FAILED: release rel failed, and has been rolled back due to atomic being set" in failed.stderr
+    rolled = json.loads(helm(env, "list", "--output=json").stdout)
+    assert [(r["name"], r["revision"], r["status"]) for r in rolled] == [("rel", "3", "deployed")]
+    assert json.loads(helm(env, "get", "values", "rel", "--output", "json").stdout) == {"size": 2}
+    # Without --atomic the release is left failed; a failing first install with --atomic is removed.
+    assert helm(env, "upgrade", "-i", "--wait", "--values=" + second, "rel", env["chart"]).returncode == 1
+    assert json.loads(helm(env, "list", "--output=json", "--all").stdout)[0]["status"] == "failed"
+    with open(os.path.join(env["HELM_STANDIN_STATE"], "fail-wait.json"), "w") as handle:
+        json.dump(["demo/new"], handle)
+    new = helm(env, "upgrade", "-i", "--atomic", "--wait", "--values=" + first, "new", env["chart"])
+    assert "INSTALLATION FAILED: release new failed, and has been uninstalled" in new.stderr
+    assert [r["name"] for r in json.loads(helm(env, "list", "--output=json", "--all").stdout)] == ["rel"]
