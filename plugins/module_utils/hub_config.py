@@ -458,7 +458,21 @@ def charts_needed(hubs, charts):
     return seen
 
 
-def _profile(profile, desktop_tolerations=None):
+def desktop_cull_args(timeout):
+    """Arguments that make a single-user server on a lab desktop stop itself sooner than the hub's culler would:
+    kernels idle for ``timeout`` seconds are shut down (even with a browser tab still connected), then the
+    server exits once it has had no kernel, terminal or request for ``timeout`` seconds (jupyter_server's
+    MappingKernelManager.cull_* and ServerApp.shutdown_no_activity_timeout). 0 or None: none."""
+    if not timeout:
+        return []
+    seconds = int(timeout)
+    return ["--MappingKernelManager.cull_idle_timeout=%d" % seconds,
+            "--MappingKernelManager.cull_interval=%d" % max(10, min(300, seconds // 5)),
+            "--MappingKernelManager.cull_connected=True",
+            "--ServerApp.shutdown_no_activity_timeout=%d" % seconds]
+
+
+def _profile(profile, desktop_tolerations=None, desktop_cull_timeout=None):
     out = {k: v for k, v in profile.items() if k not in ("image", "desktops")}
     override = dict(out.get("kubespawner_override") or {})
     if profile.get("image"):
@@ -467,22 +481,26 @@ def _profile(profile, desktop_tolerations=None):
     if profile.get("desktops") is True and desktop_tolerations:
         # KubeSpawner replaces a list trait with the override: the profile's pods get the whole list.
         override["tolerations"] = list(desktop_tolerations)
+    if profile.get("desktops") is True and desktop_cull_timeout:
+        # Servers on desktops are culled sooner: the owner may want the machine back.
+        override["args"] = list(override.get("args") or []) + desktop_cull_args(desktop_cull_timeout)
     if override:
         out["kubespawner_override"] = override
     return out
 
 
-def shortcut_values(hub, desktop_tolerations=None):
+def shortcut_values(hub, desktop_tolerations=None, desktop_cull_timeout=None):
     """Helm values for the entry's `image` and `profiles` shortcuts (under `jupyterhub:` for a BinderHub).
 
     A profile with `desktops: true` may run on lab desktops: its kubespawner_override gets
-    `desktop_tolerations` (the user pods' tolerations plus the desktops' taint); other profiles do not.
+    `desktop_tolerations` (the user pods' tolerations plus the desktops' taint) and, with
+    `desktop_cull_timeout`, the arguments that stop its servers after that many idle seconds; other profiles do not.
     """
     singleuser = {}
     if hub.get("image"):
         singleuser["image"] = split_image(hub["image"])
     if hub.get("profiles"):
-        singleuser["profileList"] = [_profile(p, desktop_tolerations) for p in hub["profiles"]]
+        singleuser["profileList"] = [_profile(p, desktop_tolerations, desktop_cull_timeout) for p in hub["profiles"]]
     if not singleuser:
         return {}
     values = {"singleuser": singleuser}
@@ -515,7 +533,7 @@ def values_file_layer(path, base_dir):
 
 
 def values_layers(hub, kind_defaults, common_values=None, values_dir=None, scheme="https",
-                  desktop_tolerations=None, registry_credentials=None):
+                  desktop_tolerations=None, registry_credentials=None, desktop_cull_timeout=None):
     """The values layers of one hub, in order (a later layer wins), as module hub_values takes them:
 
     1. ``defaults:<kind>``: the role's values for the kind (``kind_defaults``);
@@ -536,11 +554,63 @@ def values_layers(hub, kind_defaults, common_values=None, values_dir=None, schem
                                                "password": registry_credentials.get("password")}}})
     common = common_values or {}
     layers.append({"name": "hub_common_values", "values": {"jupyterhub": common} if binder else common})
-    layers.append({"name": "hubs[%s].image/profiles" % name, "values": shortcut_values(hub, desktop_tolerations)})
+    layers.append({"name": "hubs[%s].image/profiles" % name,
+                   "values": shortcut_values(hub, desktop_tolerations, desktop_cull_timeout)})
     layers.extend(values_file_layer(path, values_dir) for path in hub.get("values_files") or [])
     layers.append({"name": "hubs[%s].values" % name, "values": hub.get("values") or {}})
     layers.append({"name": "hubs[%s].auth" % name, "values": auth_values(hub, scheme), "secret": True})
     return layers
+
+
+def desktop_home_errors(hubs, common_values, homes_class, allow_desktops, node_local_classes):
+    """Homes never on a desktop's own disk: for every hub whose servers may run on lab desktops (a profile with
+    `desktops: true`, or hub_allow_desktops), the homes' storage class (cluster_homes_storage_class, or
+    singleuser.storage.dynamic.storageClass in hub_common_values or the hub's values) must not be one of
+    ``node_local_classes``, and no hostPath volume may be added to the user pods: a home made while its server
+    runs on a desktop would stay on that desktop, and be lost or unreachable when the owner takes it back."""
+    errors = []
+    local = set(node_local_classes or [])
+    for index, hub in enumerate(hubs or []):
+        if not isinstance(hub, dict):
+            continue
+        desktop_profiles = [p.get("display_name") for p in hub.get("profiles") or []
+                            if isinstance(p, dict) and p.get("desktops") is True]
+        if not (allow_desktops or desktop_profiles):
+            continue
+        why = ("hub_allow_desktops is true" if allow_desktops
+               else "profile %s has desktops: true" % ", ".join(repr(n) for n in desktop_profiles))
+        values = hub.get("values") if isinstance(hub.get("values"), dict) else {}
+        if hub.get("kind") == "binderhub":
+            values = values.get("jupyterhub") if isinstance(values.get("jupyterhub"), dict) else {}
+        storage = {}
+        for layer in (common_values or {}, values):
+            part = (layer.get("singleuser") or {}).get("storage") if isinstance(layer, dict) else None
+            if isinstance(part, dict):
+                storage = _merge_dicts(storage, part)
+        if storage.get("type", "dynamic") == "dynamic":
+            storage_class = (storage.get("dynamic") or {}).get("storageClass", homes_class)
+            if storage_class in local:
+                errors.append("%s: its servers may run on lab desktops (%s), but user homes are on storage class "
+                              "%r, a volume on one node's own disk: a home made while its server runs on a desktop "
+                              "would stay on that desktop. Put homes on a shared class (cluster_homes_storage_class:"
+                              " nfs-homes with an NFS server in nfs_servers), or keep the hub off the desktops."
+                              % (_label(index, hub), why, storage_class))
+        volumes = storage.get("extraVolumes") or []
+        volumes = list(volumes.values()) if isinstance(volumes, dict) else volumes
+        host_paths = [v.get("name") for v in volumes if isinstance(v, dict) and "hostPath" in v]
+        if host_paths:
+            errors.append("%s: its servers may run on lab desktops (%s), but singleuser.storage.extraVolumes %s "
+                          "are hostPath volumes on the node's own disk: use NFS volumes (hub_shared_volumes)."
+                          % (_label(index, hub), why, ", ".join(repr(n) for n in host_paths)))
+    return errors
+
+
+def _merge_dicts(base, over):
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge_dicts(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) \
+            else value
+    return out
 
 
 def nfs_volume(volume):

@@ -61,6 +61,7 @@ TYPES = {
     "cluster_admin_networks": "list",
     "hubs": "list", "hub_common_values": "mapping", "hub_shared_volumes": "list",
     "hub_allow_dummy_auth": "boolean", "hub_values_files_dir": "string", "hub_binder_repo_dir": "string",
+    "hub_allow_desktops": "boolean", "hub_homes_storage_class": "string", "hub_node_local_storage_classes": "list",
     "hub_images": "list", "hub_images_image_prefix": "string", "hub_images_target_repo_dir": "string",
     "openstack_nodes_groups": "list", "openstack_nodes_cluster_name": "string",
     "openstack_nodes_state": "string", "openstack_nodes_admin_cidrs": "list", "openstack_nodes_api_cidrs": "list",
@@ -452,6 +453,12 @@ def hubs_problems(inv, traitlets_registry=None):
     out.extend(hub_config.missing_values_files(hubs, base_dir))
     tls_var, tls = inv.pick("hub_tls", "cluster_tls")
     out.extend(hub_config.tls_errors(hubs, tls or "none", tls_var in inv.user_set))
+    if inv.group("desktops"):
+        _, homes_class = inv.pick("hub_homes_storage_class", "cluster_homes_storage_class")
+        common = inv.get("hub_common_values", {})
+        out.extend(hub_config.desktop_home_errors(
+            hubs, common if isinstance(common, dict) else {}, homes_class or "local-path",
+            truthy(inv.get("hub_allow_desktops", False)), inv.get("hub_node_local_storage_classes") or ["local-path"]))
     repo_dir = inv.get("hub_binder_repo_dir", "")
     problem = target_repo_dir_error(repo_dir, "hub_binder_repo_dir")
     if problem:

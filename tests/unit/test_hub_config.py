@@ -280,6 +280,61 @@ def test_desktops_flag_must_be_a_boolean():
     assert errors == ["hubs[0] (physics): profiles[0] (Evening): desktops must be true or false, got 'yes'."]
 
 
+def test_servers_on_desktops_are_culled_sooner():
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
+        desktop_cull_args, shortcut_values)
+    assert desktop_cull_args(0) == [] and desktop_cull_args(None) == []
+    assert desktop_cull_args(900) == ["--MappingKernelManager.cull_idle_timeout=900",
+                                      "--MappingKernelManager.cull_interval=180",
+                                      "--MappingKernelManager.cull_connected=True",
+                                      "--ServerApp.shutdown_no_activity_timeout=900"]
+    assert "--MappingKernelManager.cull_interval=10" in desktop_cull_args(30)
+    values = shortcut_values(jhub(profiles=[
+        {"display_name": "Small"},
+        {"display_name": "Evening", "desktops": True, "kubespawner_override": {"args": ["--debug"]}}]),
+        [], desktop_cull_timeout=600)
+    small, evening = values["singleuser"]["profileList"]
+    assert "kubespawner_override" not in small
+    assert evening["kubespawner_override"]["args"] == ["--debug"] + desktop_cull_args(600)
+
+
+def desktop_homes(hubs, common=None, homes="local-path", allow=False, local=("local-path",)):
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import desktop_home_errors
+    return desktop_home_errors(hubs, common or {}, homes, allow, list(local))
+
+
+EVENING = {"display_name": "Evening", "desktops": True}
+
+
+def test_homes_never_on_a_desktops_own_disk():
+    # No hub on desktops: any class will do.
+    assert desktop_homes([jhub(profiles=[{"display_name": "Small"}])]) == []
+    # A desktop profile with homes on local-path: refused, naming the profile and the class.
+    errors = desktop_homes([jhub(profiles=[EVENING])])
+    assert errors == ["hubs[0] (physics): its servers may run on lab desktops (profile 'Evening' has desktops: "
+                      "true), but user homes are on storage class 'local-path', a volume on one node's own disk: "
+                      "a home made while its server runs on a desktop would stay on that desktop. Put homes on a "
+                      "shared class (cluster_homes_storage_class: nfs-homes with an NFS server in nfs_servers), or "
+                      "keep the hub off the desktops."]
+    assert desktop_homes([jhub(profiles=[EVENING])], homes="nfs-homes") == []
+    # hub_allow_desktops puts every hub there; a BinderHub's values are under jupyterhub:.
+    assert "hub_allow_desktops is true" in desktop_homes([bhub()], homes="nfs-homes", allow=True,
+                                                         local=("nfs-homes",))[0]
+    assert desktop_homes([bhub(values={"jupyterhub": {"singleuser": {"storage": {"type": "none"}}}})],
+                         allow=True) == []
+
+
+def test_a_hubs_own_values_cannot_put_desktop_homes_on_a_node():
+    local = {"singleuser": {"storage": {"dynamic": {"storageClass": "local-path"}}}}
+    assert desktop_homes([jhub(profiles=[EVENING], values=local)], homes="nfs-homes")
+    assert desktop_homes([jhub(profiles=[EVENING])], common=local, homes="nfs-homes")
+    shared = {"singleuser": {"storage": {"dynamic": {"storageClass": "nfs-homes"}}}}
+    assert desktop_homes([jhub(profiles=[EVENING], values=shared)], common=local) == []
+    host = {"singleuser": {"storage": {"extraVolumes": [{"name": "scratch", "hostPath": {"path": "/scratch"}}]}}}
+    errors = desktop_homes([jhub(profiles=[EVENING], values=host)], homes="nfs-homes")
+    assert len(errors) == 1 and "extraVolumes 'scratch' are hostPath volumes" in errors[0]
+
+
 def test_values_files_resolved_from_the_inventory_folder(tmp_path):
     from ansible_collections.versatile.jupyter.plugins.module_utils.hub_config import (
         missing_values_files, values_file_layer)
