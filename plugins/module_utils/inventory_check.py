@@ -454,7 +454,7 @@ def hubs_problems(inv, traitlets_registry=None):
     tls_var, tls = inv.pick("hub_tls", "cluster_tls")
     out.extend(hub_config.tls_errors(hubs, tls or "none", tls_var in inv.user_set))
     if inv.group("desktops"):
-        _, homes_class = inv.pick("hub_homes_storage_class", "cluster_homes_storage_class")
+        homes_class = inv.pick("hub_homes_storage_class", "cluster_homes_storage_class")[1]
         common = inv.get("hub_common_values", {})
         out.extend(hub_config.desktop_home_errors(
             hubs, common if isinstance(common, dict) else {}, homes_class or "local-path",
