@@ -22,7 +22,7 @@ description:
     a Docker API (docker, or podman's compatible socket C(podman system service)).
   - Registry credentials go to repo2docker only through a private, temporary Docker config file; they are
     never on a command line or in the module's output.
-  - With O(images), one task handles a list of images (the task's options are every item's defaults): the
+  - With O(images), one task handles a list of images, the task's options being every item's defaults. The
     existence checks of all items run side by side in one module run, then the missing images are built one at
     a time. Ten images that exist cost one module run, not ten.
 author:
@@ -59,8 +59,8 @@ options:
     description:
       - Full image name, for example C(registry.example.org/lab/physics). Without a tag the resolved
         commit sha becomes the tag; with a tag that tag is used as is (and a new commit does not rebuild).
-      - Exactly one of O(image_name) and O(image_prefix) (for O(images): on each item, or O(image_prefix) here
-        for every item).
+      - Exactly one of O(image_name) and O(image_prefix). With O(images), on each item, or O(image_prefix) here
+        for every item.
     type: str
   image_prefix:
     description:
@@ -350,8 +350,8 @@ def run_list(module):
                                   "rebuilt": r["changed"]} for r in results]},
         }
     if failures:
-        module.fail_json(msg="%d of %d images failed: %s" % (len(failures), len(results),
-                                                            "; ".join(f["msg"] for f in failures)),
+        message = "%d of %d images failed: %s" % (len(failures), len(results), "; ".join(f["msg"] for f in failures))
+        module.fail_json(msg=message,
                          error_kind=failures[0]["error_kind"], log_tail=failures[0]["log_tail"],
                          images=results, changed=changed, **extra)
     module.exit_json(changed=changed, images=results, **extra)
