@@ -346,10 +346,12 @@ def firewall(node, p):
         node.module.fail_json(msg="%s (node_prep_firewall_*, cluster_admin_networks, cluster_node_address)." % e)
     unknown = node_prep.unknown_nodes(f["nodes"])
     if unknown:
-        node.module.warn("No address known for %s (no facts, no cluster_node_address): left out of the firewall "
-                         "rules until a run that reaches them." % ", ".join(unknown))
+        # A node without facts (--limit, unreachable) keeps whatever rules it had: nothing is removed this run.
+        node.module.warn("No address known for %s (no facts, no cluster_node_address): no rule for it is added, "
+                         "and no rule is removed, until a run that knows every node's address." % ", ".join(unknown))
     if active == "ufw":
         add, delete = node_prep.ufw_plan(node.run([ufw, "show", "added"])[1], rules)
+        delete = [] if unknown else delete
         for args in add:
             node.change("ufw " + args, lambda a=args: node.run([ufw] + shlex.split(a)))
         for args in delete:
@@ -360,6 +362,8 @@ def firewall(node, p):
             listed = [node.run([firewall_cmd] + scope + [what])[1].splitlines()
                       for what in ("--list-rich-rules", "--list-ports")]
             plan = node_prep.firewalld_plan(listed[0], " ".join(listed[1]).split(), rules, managed, f["trusted_cidrs"])
+            if unknown:
+                plan["remove_rich"], plan["remove_ports"] = [], []
             for option, items in (("--add-rich-rule", plan["add_rich"]), ("--add-port", plan["add_ports"]),
                                   ("--remove-rich-rule", plan["remove_rich"]),
                                   ("--remove-port", plan["remove_ports"])):

@@ -24,7 +24,8 @@ def test_export_line_lists_each_client_with_root_squash_by_default():
     assert export_line("/srv/nfs/hubs", ["10.0.0.11", "10.0.0.21"]) == (
         "/srv/nfs/hubs 10.0.0.11(rw,sync,no_subtree_check,root_squash) "
         "10.0.0.21(rw,sync,no_subtree_check,root_squash)")
-    assert export_line("/h", ["10.0.0.0/24"], root_squash=False) == "/h 10.0.0.0/24(rw,sync,no_subtree_check,no_root_squash)"
+    assert export_line("/h", ["10.0.0.0/24"], root_squash=False) == (
+        "/h 10.0.0.0/24(rw,sync,no_subtree_check,no_root_squash)")
 
 
 @pytest.mark.parametrize("clients", [["10.0.0.11"], ["10.0.0.0/24", "nas.lab.example.org"], ["fd00::1"]])

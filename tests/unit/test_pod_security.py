@@ -1,7 +1,12 @@
-"""Pod Security Standards levels of pod specs, and the namespace labels of hub_pod_security."""
+"""The Pod Security admission stand-in (tests/standins/pod_security): levels of pod specs and the reasons."""
+import os
+import sys
+
 import pytest
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.pod_security import (
+STANDIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "standins", "pod_security")
+sys.path.insert(0, STANDIN)
+from pod_security import (  # noqa: E402
     admits,
     baseline_problems,
     pod_level,

@@ -1,18 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pod Security Standards (Kubernetes, policy version 1.31): which level a pod spec meets, and why not stricter.
+"""STAND-IN (tests only) for the API server's Pod Security admission: which Pod Security Standards level
+(Kubernetes policy version 1.31) a pod spec meets, and why not a stricter one.
 
-Written from the published standard (kubernetes.io/docs/concepts/security/pod-security-standards), to choose and
-test the PodSecurity admission labels of the hubs' namespaces against the pods the real charts render. The API
-server's own admission is the authority on a cluster; these functions are what the tests can run without one.
-
-Plain functions, no Ansible import: unit-tested in tests/unit/test_pod_security.py.
+Written from the published standard (kubernetes.io/docs/concepts/security/pod-security-standards), so that the
+tests can measure the pods the real charts render without a kube-apiserver. Unit-tested in
+tests/unit/test_pod_security.py; used by tests/integration/test_hub_security_render.py.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 LEVELS = ("restricted", "baseline", "privileged")
 
@@ -30,8 +25,7 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 def _containers(spec):
     for key in ("initContainers", "containers", "ephemeralContainers"):
-        for container in spec.get(key) or []:
-            yield container
+        yield from spec.get(key) or []
 
 
 def baseline_problems(spec):
@@ -133,4 +127,3 @@ def pod_specs(objects):
 def admits(level, spec):
     """Whether a namespace enforcing ``level`` admits the pod spec."""
     return LEVELS.index(pod_level(spec)) <= LEVELS.index(level)
-
