@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""Benchmark: wall time of playbooks/k3s.yml, first converge and re-converge, as the cluster grows.
+"""Benchmark: playbooks/k3s.yml, first converge and re-run with nothing to change, as the cluster grows.
 
     source scripts/lib.sh; ensure_venv requirements.txt requirements-test.txt; link_collection
     export CONTAINERS_CONF=$PWD/tests/containers/containers.conf
-    python3 benchmarks/k3s.py                 # 1 server + 2 agents, then 1 server + 8 agents
-    python3 benchmarks/k3s.py --agents 2 4    # other sizes
+    python3 benchmarks/k3s.py                  # 1 server + 2, 8 and 16 agents
+    python3 benchmarks/k3s.py --agents 2 4     # other sizes
     python3 benchmarks/k3s.py --servers 3 --agents 1   # HA: three servers joining one at a time
 
 Each size gets fresh privileged systemd containers of localhost/debian-systemd:bookworm on a podman network
 and the k3s STAND-IN (tests/standins/k3s) through the role's air-gap path: k3s itself cannot run here, so
-the figures measure the role and Ansible (connections, checks, copies, unit starts), not k3s start-up.
-Prints the first-converge and re-converge times, their ratio, and how the cost grows with nodes.
+the figures measure the role and Ansible (connections, checks, copies, unit starts), not k3s start-up. Each
+size has a fact cache of its own, so a first converge never starts from an earlier run's facts.
+
+For each run it prints: wall time, changed, tasks executed (ok, changed included) and skipped per host, and
+connection round trips per host (`podman exec` calls, counted from podman's event log), with the load average
+before and after. Then the re-run/first ratio per size and the growth from the first size to the others.
 """
 import argparse
+import collections
+import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,6 +30,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = "localhost/debian-systemd:bookworm"
 VERSION = "v1.31.4+k3s1"
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
 
 
 def run(*cmd, **kw):
@@ -56,17 +64,55 @@ def inventory(path, servers, agents, airgap, workdir):
         json.dump(hosts, f)
 
 
-def converge(inv):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0")
+def exec_calls(since, names):
+    """podman exec calls per container since an instant (podman's event log; read right after the run, so
+    nothing later is counted: --until makes podman 4.3 return no events at all)."""
+    out = run("podman", "events", "--stream=false", "--since", since, "--filter", "event=exec",
+              "--format", "{{.Name}}").stdout
+    counts = collections.Counter(line.strip() for line in out.splitlines())
+    return {name: counts.get(name, 0) for name in names}
+
+
+def stamp():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def converge(inv, names, cache):
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0",
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=cache)
+    load_before = os.getloadavg()[0]
+    since = stamp()
+    time.sleep(1)  # the event log has one-second resolution
     t0 = time.monotonic()
     out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", os.path.join(REPO, "playbooks", "k3s.yml")],
                          text=True, capture_output=True, env=env, cwd=REPO)
     elapsed = time.monotonic() - t0
     if out.returncode != 0:
         sys.exit(f"converge failed:\n{out.stdout[-4000:]}\n{out.stderr[-2000:]}")
-    changed = sum(int(part.split("=")[1]) for line in out.stdout.splitlines() if "changed=" in line
-                  for part in line.split() if part.startswith("changed="))
-    return elapsed, changed
+    recap = {}
+    for line in out.stdout.splitlines():
+        m = RECAP.match(line.strip())
+        if m:
+            recap[m.group(1)] = {"ok": int(m.group(2)), "changed": int(m.group(3)), "skipped": int(m.group(6))}
+    calls = exec_calls(since, names)
+    return {"wall": elapsed, "changed": sum(r["changed"] for r in recap.values()), "recap": recap,
+            "execs": calls, "load": (load_before, os.getloadavg()[0])}
+
+
+def describe(label, res, servers, agents):
+    def per(hosts, key):
+        values = [res["recap"].get(h, {}).get(key, 0) for h in hosts]
+        return f"{min(values)}-{max(values)}" if values and min(values) != max(values) else str(values[0] if values else 0)
+
+    def calls(hosts):
+        values = [res["execs"][h] for h in hosts]
+        return f"{min(values)}-{max(values)}" if values and min(values) != max(values) else str(values[0] if values else 0)
+
+    groups = [("server", servers), ("agent", agents)]
+    detail = "; ".join(f"{name}: {per(hosts, 'ok')} executed, {per(hosts, 'skipped')} skipped, "
+                       f"{calls(hosts)} round trips" for name, hosts in groups if hosts)
+    print(f"  {label}: {res['wall']:.1f} s, changed={res['changed']}, per host ({detail}), "
+          f"load {res['load'][0]:.1f} -> {res['load'][1]:.1f}", flush=True)
 
 
 def measure(n_servers, n_agents, workdir):
@@ -78,35 +124,41 @@ def measure(n_servers, n_agents, workdir):
     if not os.path.exists(airgap):
         run(sys.executable, os.path.join(REPO, "tests", "standins", "k3s", "build_airgap.py"),
             "--version", VERSION, "--out", airgap)
-    inv = os.path.join(workdir, f"inventory-{n_agents}.json")
+    inv = os.path.join(workdir, f"inventory-{n_servers}x{n_agents}.json")
     inventory(inv, servers, agents, airgap, workdir)
-    stop([*servers, *agents], network)
+    cache = os.path.join(workdir, f"facts-{n_servers}x{n_agents}")
+    names = [*servers, *agents]
+    stop(names, network)
     try:
-        start([*servers, *agents], network)
-        first, changed_first = converge(inv)
-        again, changed_again = converge(inv)
+        start(names, network)
+        print(f"{n_servers} server(s) + {n_agents} agents:", flush=True)
+        first = converge(inv, names, cache)
+        describe("first converge", first, servers, agents)
+        again = converge(inv, names, cache)
+        describe("re-run        ", again, servers, agents)
+        print(f"  re-run/first = {again['wall'] / first['wall']:.2f}", flush=True)
     finally:
-        stop([*servers, *agents], network)
-    return first, again, changed_first, changed_again
+        stop(names, network)
+    return first, again
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--agents", type=int, nargs="+", default=[2, 8], help="agent counts to measure")
+    parser.add_argument("--agents", type=int, nargs="+", default=[2, 8, 16], help="agent counts to measure")
     parser.add_argument("--servers", type=int, default=1, help="servers (odd; 3 exercises the HA join)")
     args = parser.parse_args()
     rows = []
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
     with tempfile.TemporaryDirectory(prefix="k3s-bench-") as workdir:
         for n in args.agents:
-            first, again, c1, c2 = measure(args.servers, n, workdir)
-            rows.append((n, first, again, c1, c2))
-            print(f"{args.servers} server(s) + {n} agents: first converge {first:.1f} s ({c1} changed), "
-                  f"re-converge {again:.1f} s ({c2} changed), re-converge/first = {again / first:.2f}", flush=True)
-    if len(rows) > 1:
-        (n1, f1, a1, *_), (n2, f2, a2, *_) = rows[0], rows[-1]
-        k = args.servers
-        print(f"from {n1 + k} to {n2 + k} nodes: first converge x{f2 / f1:.2f}, re-converge x{a2 / a1:.2f} "
-              f"(nodes x{(n2 + k) / (n1 + k):.2f})")
+            first, again = measure(args.servers, n, workdir)
+            rows.append((n, first["wall"], again["wall"]))
+    k = args.servers
+    n1, f1, a1 = rows[0]
+    for n2, f2, a2 in rows[1:]:
+        print(f"from {n1 + k} to {n2 + k} nodes (x{(n2 + k) / (n1 + k):.2f}): first converge x{f2 / f1:.2f}, "
+              f"re-run x{a2 / a1:.2f}; each added node: first {(f2 - f1) / (n2 - n1):.2f} s, "
+              f"re-run {(a2 - a1) / (n2 - n1):.2f} s")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
 
 
