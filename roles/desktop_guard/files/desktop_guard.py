@@ -394,16 +394,20 @@ def step(cfg, api, windows, state, sample, clk_tck):
         sessions = [{"IdleHint": "no"}]
     new_sample = cpu_sample(cfg, clk_tck)
     load = outside_load(sample, new_sample) if sample else None
-    try:
-        pods = user_pods(parse_pods(run(cfg["crictl"] + ["pods", "-o", "json"])), cfg["evict_selector"],
-                         cfg["evict_namespaces"])
-    except (OSError, subprocess.SubprocessError, ValueError) as err:
-        log("cannot list the pods of this node (%s)" % err)
-        pods = []
+    active = owner_active(sessions, load, cfg["owner_cpu_threshold"])
+    pods = []
+    since = state.get("active_since")
+    if active and now - (now if since is None else since) >= cfg["evict_after"]:
+        # Only when an eviction is due: which user servers run here, from the local container runtime.
+        try:
+            pods = user_pods(parse_pods(run(cfg["crictl"] + ["pods", "-o", "json"])), cfg["evict_selector"],
+                             cfg["evict_namespaces"])
+        except (OSError, subprocess.SubprocessError, ValueError) as err:
+            log("cannot list the pods of this node (%s)" % err)
     node = api.node(cfg["node_name"])
     taints = (node.get("spec") or {}).get("taints") or []
     local = time.localtime(now)
-    obs = {"now": now, "active": owner_active(sessions, load, cfg["owner_cpu_threshold"]),
+    obs = {"now": now, "active": active,
            "input_idle": input_idle_seconds(sessions, now), "tainted": has_taint(taints, cfg["taint"]),
            "allowed": in_hours(windows, local.tm_wday, local.tm_hour * 60 + local.tm_min), "pods": pods}
     state, actions = decide(state, obs, cfg)
