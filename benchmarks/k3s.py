@@ -42,6 +42,9 @@ def start(names, network):
     for name in names:
         run("podman", "run", "-d", "--name", name, "--hostname", name, "--network", network, "--privileged",
             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroupns=host", IMAGE, "/sbin/init")
+    # Until systemd has booted, its tmpfiles clean-up of /tmp can delete a module's unpacked payload under it.
+    for name in names:
+        subprocess.run(["podman", "exec", name, "systemctl", "is-system-running", "--wait"], capture_output=True)
 
 
 def stop(names, network):

@@ -45,6 +45,8 @@ def cluster(tmp_path):
         subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
                         "--privileged", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroupns=host", IMAGE,
                         "/sbin/init"], check=True, capture_output=True)
+    # Until systemd has booted, its tmpfiles clean-up of /tmp can delete a module's unpacked payload under it.
+    subprocess.run(["podman", "exec", SERVER, "systemctl", "is-system-running", "--wait"], capture_output=True)
     # The owner switched the desktop off.
     subprocess.run(["podman", "stop", "-t", "0", DESKTOP], check=True, capture_output=True)
     airgap = tmp_path / "airgap"
