@@ -16,8 +16,9 @@ description:
   - Used by playbooks/upgrade.yml before any node is changed. Takes a mapping of inventory names to the
     C(k3s --version) output of each node and returns one message per node that cannot move to O(target)
     (not installed, a downgrade, a skipped minor version), naming the node, both versions and the variable.
-  - The same file provides C(hub_user_images) (the user images in a hub's computed values) and
-    C(hub_users_on_old_images) (the users whose servers run another image), used by the hub role.
+  - The same file provides, for the hub role, C(hub_user_images) (the user images in a hub's computed values),
+    C(hub_users_on_old_images) (the users whose servers run another image), C(hub_rollout_line) (one of them
+    as a line) and C(hub_scrub) (a text, such as a helm diff, with every secret of a hub's layers masked).
 positional: target, variable
 options:
   _input:
@@ -50,11 +51,13 @@ _value:
   elements: str
 """
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import layer_secrets, scrub
 from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
     hub_user_images,
     hub_users_on_old_images,
     k3s_upgrade_problems as upgrade_problems,
     k3s_version_of,
+    rollout_line,
 )
 
 
@@ -63,10 +66,16 @@ def k3s_upgrade_problems(outputs, target, variable="k3s_version"):
                             target, variable)
 
 
+def hub_scrub(text, layers):
+    return scrub(text, layer_secrets(layers))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "k3s_upgrade_problems": k3s_upgrade_problems,
             "hub_user_images": hub_user_images,
             "hub_users_on_old_images": hub_users_on_old_images,
+            "hub_rollout_line": rollout_line,
+            "hub_scrub": hub_scrub,
         }

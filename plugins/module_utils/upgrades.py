@@ -123,3 +123,9 @@ def hub_users_on_old_images(pods, images):
             server = annotations.get("hub.jupyter.org/servername") or ""
             out.append({"user": user, "server": server, "image": image, "pod": meta.get("name")})
     return sorted(out, key=lambda row: (row["user"] or "", row["server"]))
+
+
+def rollout_line(row):
+    """One user of ``hub_users_on_old_images`` for a report: ``alice (server r) on quay.io/lab/r:4.3``."""
+    server = " (server %s)" % row["server"] if row.get("server") else ""
+    return "%s%s on %s" % (row.get("user"), server, row.get("image"))

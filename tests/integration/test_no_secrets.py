@@ -45,6 +45,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UPSTREAM = os.path.join(os.path.dirname(REPO), "shared", "upstream")
 HELM_STANDIN = os.path.join(REPO, "tests", "standins", "helm", "helm")
+KUBECTL_STANDIN = os.path.join(REPO, "tests", "standins", "kubectl", "kubectl")
 BUILD_CHARTS = os.path.join(REPO, "tests", "standins", "helm", "build_airgap.py")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 # The real helm binary the helm stand-in renders charts with (scripts/test sets HELM_BIN).
@@ -194,6 +195,7 @@ class LocalLab:
             "cluster_registry_address": "127.0.0.1:30500",
             "hub_kubeconfig": self.kubeconfig,
             "hub_helm_path": HELM_STANDIN,
+            "hub_kubectl_path": KUBECTL_STANDIN,
             "hub_values_dir": os.path.join(self.root, "values"),
             "hub_health_check": False,
             "hub_check_config_on_controller": False,
@@ -210,6 +212,7 @@ class LocalLab:
     def run(self, playbook, *args):
         return play(self.root, self.inventory, playbook, *args,
                     env={"HELM_STANDIN_STATE": self.state, "HELM_STANDIN_CHARTS": os.path.join(self.root, "none"),
+                         "KUBECTL_STANDIN_PODS": os.path.join(self.root, "pods.json"),
                          "HELM_PLUGINS": os.path.join(self.root, "helm-plugins"), "HELM_STANDIN_REAL_HELM": REAL_HELM})
 
     def close(self):

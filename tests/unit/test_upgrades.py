@@ -9,6 +9,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import 
     k3s_upgrade_problems,
     k3s_version_of,
     parse_k3s_version,
+    rollout_line,
 )
 
 NEW = "v1.32.1+k3s1"
@@ -95,3 +96,5 @@ def test_users_on_old_images_listed_by_user():
     assert old == [{"user": "bob", "server": "r", "image": "quay.io/lab/r:4.3", "pod": "jupyter-bob-2dr"},
                    {"user": "zoe", "server": "", "image": "quay.io/lab/base:2026.10", "pod": "jupyter-zoe"}]
     assert hub_users_on_old_images([], ["x"]) == []
+    assert [rollout_line(row) for row in old] == ["bob (server r) on quay.io/lab/r:4.3",
+                                                  "zoe on quay.io/lab/base:2026.10"]
