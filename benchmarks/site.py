@@ -105,7 +105,10 @@ def playbook(path, inventory, workdir, extra_env=None):
 
 
 def _seconds(duration):
+    """A play or task's seconds; 0 for one that never ran (the json callback gives it no end)."""
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
+    if "start" not in duration or "end" not in duration:
+        return 0.0
     return (datetime.datetime.strptime(duration["end"], fmt)
             - datetime.datetime.strptime(duration["start"], fmt)).total_seconds()
 
