@@ -29,8 +29,8 @@ def build(tmp_path, version):
     return out
 
 
-def run(tmp_path, installed, target, *extra):
-    """upgrade.yml from `installed` (None: no k3s on the nodes) to `target`; returns (rc, whole output)."""
+def run(tmp_path, installed, target, *extra, playbook="upgrade.yml"):
+    """`playbook` from `installed` (None: no k3s on the nodes) to `target`; returns (rc, whole output)."""
     bin_dir = build(tmp_path, installed) if installed else tmp_path / "no-k3s"
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     children = {group: {"hosts": {name: local for name in names}} for group, names in NODES.items()}
@@ -39,7 +39,7 @@ def run(tmp_path, installed, target, *extra):
         "vars": {"cluster_api_endpoint": "s1.example.org", "k3s_version": target, "k3s_install_method": "online"},
         "children": {"k3s_cluster": {"children": children}}}}))
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", NO_COLOR="1", ANSIBLE_NOCOLOR="1")
-    out = subprocess.run(["ansible-playbook", "-i", str(inventory), os.path.join(REPO, "playbooks", "upgrade.yml"),
+    out = subprocess.run(["ansible-playbook", "-i", str(inventory), os.path.join(REPO, "playbooks", playbook),
                           "-e", "k3s_bin_dir=" + str(bin_dir), *extra],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     return out.returncode, " ".join((out.stdout + out.stderr).split())
@@ -80,3 +80,14 @@ def test_next_minor_version_passes_the_checks(tmp_path):
     assert rc == 0, text[-3000:]
     assert "Refuse downgrades, skipped minor versions and nodes without k3s" in text
     assert "failed=0" in text and "Nothing was changed." not in text
+
+
+def test_k3s_playbook_refuses_a_downgrade_too(tmp_path):
+    """A new k3s_version given to playbooks/k3s.yml moves installed nodes as well: the same refusal, before any
+    node is installed."""
+    rc, text = run(tmp_path, "v1.32.1+k3s1", "v1.31.4+k3s1", playbook="k3s.yml")
+    assert rc != 0, text[-3000:]
+    assert "Refuse downgrades and skipped minor versions on the nodes that run k3s" in text, text[-3000:]
+    assert "Nothing was changed." in text, text[-3000:]
+    assert "s1 runs k3s v1.32.1+k3s1, newer than k3s_version v1.31.4+k3s1" in text, text[-3000:]
+    assert "Install a k3s server" not in text and "Install a k3s agent" not in text, text[-3000:]
