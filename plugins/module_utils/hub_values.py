@@ -219,10 +219,11 @@ def check_mode_arg(mode):
                          'got %s' % text)
 
 
-def compare(params, planned, diff_mode=False):
+def compare(params, planned, diff_mode=False, check_mode=False):
     """Whether ``dest``'s content must change, and the result to report (no secret in it: the diff is
-    masked). Refuses a destination that cannot be a file before anything is written. The file's mode and
-    owner are compared by the module (Ansible's file arguments)."""
+    masked). Refuses a destination that cannot be a file before anything is written. In check mode a
+    missing directory is not refused: the task that creates it did not run either, so the file is new.
+    The file's mode and owner are compared by the module (Ansible's file arguments)."""
     dest = params.get('dest')
     result = {'changed': False, 'sha256': planned['sha256']}
     if planned.get('explain') is not None:
@@ -231,9 +232,9 @@ def compare(params, planned, diff_mode=False):
         return result
     check_mode_arg(params.get('mode'))
     directory = os.path.dirname(os.path.abspath(dest))
-    if not os.path.exists(directory):
+    if not os.path.exists(directory) and not check_mode:
         raise HubValuesError('dest %s: directory %s does not exist' % (dest, directory))
-    if not os.path.isdir(directory):
+    if os.path.exists(directory) and not os.path.isdir(directory):
         raise HubValuesError('dest %s: %s is not a directory' % (dest, directory))
     if os.path.isdir(dest):
         raise HubValuesError('dest %s: is a directory; expected the path of the values file' % dest)

@@ -265,7 +265,7 @@ def main():
     try:
         planned = plan(module.params)
         module.no_log_values.update(value for value in planned['no_log_values'] if len(value) >= 3)
-        result = compare(module.params, planned, module._diff)
+        result = compare(module.params, planned, module._diff, module.check_mode)
     except HubValuesError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
     except Exception as exc:  # pylint: disable=broad-except  # a bug: fail without echoing any layer value

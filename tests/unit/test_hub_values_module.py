@@ -177,6 +177,14 @@ def test_a_destination_that_cannot_be_written_fails_clearly(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == []
 
 
+def test_check_mode_reports_a_new_file_in_a_folder_not_made_yet(tmp_path):
+    """In check mode the task that creates dest's folder did not run either (playbooks/render.yml --check):
+    the file is reported as new, nothing is made, and a real run still refuses the missing folder."""
+    result = run(params(tmp_path / 'missing' / 'v.yaml'), check=True)
+    assert result['changed'] is True
+    assert sorted(os.listdir(str(tmp_path))) == []
+
+
 def test_file_arguments_set_mode_and_symbolic_modes(tmp_path):
     dest = tmp_path / 'physics.yaml'
     result = run(params(dest, mode='u=rw,g=r,o='))
