@@ -52,11 +52,13 @@ def stop(names, network):
     subprocess.run(["podman", "network", "rm", "-f", network], capture_output=True)
 
 
-def inventory(path, servers, agents, airgap, workdir):
+def cluster_inventory(path, servers, agents, **group_vars):
+    """A JSON inventory of podman-connected containers: servers, agents, no desktops (benchmarks/node_prep.py
+    uses it too)."""
     hosts = {"all": {
-        "vars": {"ansible_connection": "containers.podman.podman", "ansible_python_interpreter": "/usr/bin/python3",
-                 "cluster_api_endpoint": servers[0], "k3s_install_method": "airgap", "k3s_version": VERSION,
-                 "k3s_airgap_dir": airgap, "k3s_kubeconfig_local_path": os.path.join(workdir, "kubeconfig.yaml")},
+        "vars": dict({"ansible_connection": "containers.podman.podman",
+                      "ansible_python_interpreter": "/usr/bin/python3", "cluster_api_endpoint": servers[0]},
+                     **group_vars),
         "children": {"k3s_cluster": {"children": {
             "k3s_servers": {"hosts": {s: {} for s in servers}},
             "k3s_agents": {"hosts": {a: {} for a in agents}},
@@ -65,6 +67,11 @@ def inventory(path, servers, agents, airgap, workdir):
     }}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(hosts, f)
+
+
+def inventory(path, servers, agents, airgap, workdir):
+    cluster_inventory(path, servers, agents, k3s_install_method="airgap", k3s_version=VERSION, k3s_airgap_dir=airgap,
+                      k3s_kubeconfig_local_path=os.path.join(workdir, "kubeconfig.yaml"))
 
 
 def exec_calls(since, names):
@@ -102,14 +109,19 @@ def converge(inv, names, cache):
             "execs": calls, "load": (load_before, os.getloadavg()[0])}
 
 
+def spread(values):
+    """'70-72' for differing values, '72' for equal ones, '0' for none."""
+    if not values:
+        return "0"
+    return f"{min(values)}-{max(values)}" if min(values) != max(values) else str(values[0])
+
+
 def describe(label, res, servers, agents):
     def per(hosts, key):
-        values = [res["recap"].get(h, {}).get(key, 0) for h in hosts]
-        return f"{min(values)}-{max(values)}" if values and min(values) != max(values) else str(values[0] if values else 0)
+        return spread([res["recap"].get(h, {}).get(key, 0) for h in hosts])
 
     def calls(hosts):
-        values = [res["execs"][h] for h in hosts]
-        return f"{min(values)}-{max(values)}" if values and min(values) != max(values) else str(values[0] if values else 0)
+        return spread([res["execs"][h] for h in hosts])
 
     groups = [("server", servers), ("agent", agents)]
     detail = "; ".join(f"{name}: {per(hosts, 'ok')} executed, {per(hosts, 'skipped')} skipped, "

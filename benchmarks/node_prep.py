@@ -14,7 +14,6 @@ cache of its own, forks 20. Prints, for the first converge and the re-run: wall 
 tasks run and skipped on one node (from the play recap).
 """
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from k3s import cluster_inventory as inventory, stop  # noqa: E402  (benchmarks/k3s.py, beside this one)
 
 
 def start(names, network, ufw, image):
@@ -36,25 +37,6 @@ def start(names, network, ufw, image):
                             "command -v ufw >/dev/null || (apt-get -qq update && DEBIAN_FRONTEND=noninteractive"
                             " apt-get -qq install -y ufw >/dev/null); ufw allow 22/tcp >/dev/null"
                             " && ufw --force enable >/dev/null"], check=True, capture_output=True)
-
-
-def stop(names, network):
-    subprocess.run(["podman", "rm", "-f", "-t", "0", *names], capture_output=True, check=False)
-    subprocess.run(["podman", "network", "rm", "-f", network], capture_output=True, check=False)
-
-
-def inventory(path, servers, agents):
-    hosts = {"all": {
-        "vars": {"ansible_connection": "containers.podman.podman", "ansible_python_interpreter": "/usr/bin/python3",
-                 "cluster_api_endpoint": servers[0]},
-        "children": {"k3s_cluster": {"children": {
-            "k3s_servers": {"hosts": {s: {} for s in servers}},
-            "k3s_agents": {"hosts": {a: {} for a in agents}},
-            "desktops": {"hosts": {}},
-        }}},
-    }}
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(hosts, f)
 
 
 def converge(repo, inv, cache):
