@@ -1,7 +1,6 @@
 """Unit tests: the chart concept (hub_values_chart): coalescing with chart defaults like Helm, subcharts,
 and loading an unpacked chart with a packaged subchart."""
 import json
-import os
 import tarfile
 
 import pytest
@@ -11,15 +10,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart
     Chart, coalesce, load_chart_dir, render_values)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UPSTREAM = os.path.join(os.path.dirname(REPO), 'shared', 'upstream')
-Z2JH_VALUES = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.yaml')
-Z2JH_SCHEMA = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.schema.yaml')
-BINDER_VALUES = os.path.join(UPSTREAM, 'binderhub-values.yaml')
-BINDER_SCHEMA = os.path.join(UPSTREAM, 'binderhub-values.schema.yaml')
-needs_upstream = pytest.mark.skipif(
-    not all(os.path.isfile(p) for p in (Z2JH_VALUES, Z2JH_SCHEMA, BINDER_VALUES, BINDER_SCHEMA)),
-    reason='the upstream chart values/schemas are not in ../shared/upstream (see its README)')
+from upstream_contracts import Z2JH_VALUES, Z2JH_SCHEMA, BINDER_VALUES, BINDER_SCHEMA, needs_upstream
 
 
 def errors_of(params):

@@ -7,15 +7,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values impor
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import HubValuesError
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import validate_tree
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UPSTREAM = os.path.join(os.path.dirname(REPO), 'shared', 'upstream')
-Z2JH_VALUES = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.yaml')
-Z2JH_SCHEMA = os.path.join(UPSTREAM, 'z2jh-4.4.0-values.schema.yaml')
-BINDER_VALUES = os.path.join(UPSTREAM, 'binderhub-values.yaml')
-BINDER_SCHEMA = os.path.join(UPSTREAM, 'binderhub-values.schema.yaml')
-needs_upstream = pytest.mark.skipif(
-    not all(os.path.isfile(p) for p in (Z2JH_VALUES, Z2JH_SCHEMA, BINDER_VALUES, BINDER_SCHEMA)),
-    reason='the upstream chart values/schemas are not in ../shared/upstream (see its README)')
+from upstream_contracts import Z2JH_VALUES, Z2JH_SCHEMA, BINDER_VALUES, BINDER_SCHEMA, needs_upstream
 
 
 def z2jh(*layers, **extra):
@@ -109,13 +101,13 @@ def test_bad_chart_inputs_fail_clearly(tmp_path):
 
 # ------------------------------------------------------------------ fast pre-check agrees with jsonschema
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (  # noqa: E402
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_chart import (
     Chart, coalesce, load_schema_file, load_values_file)
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import copy_tree  # noqa: E402
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (  # noqa: E402
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import copy_tree
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_schema import (
     fast_check, validator_for)
 
 ODD_VALUES = [None, True, False, 0, 1, -5, 1.5, 2.0, '', 'x', 'ClusterIP', 'sqlite-pvc', 'dynamic', [], ['a'],
