@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from test_no_secrets import MARKERS, LocalLab, UPSTREAM, REAL_HELM, assert_no_marker  # noqa: F401
+from test_no_secrets import MARKERS, assert_no_marker, open_lab
 
 BASE = "quay.io/lab/base"
 
@@ -34,13 +34,7 @@ def user_pod(user, image, namespace="physics"):
 
 @pytest.fixture
 def lab(tmp_path):
-    if not os.path.isdir(UPSTREAM):
-        pytest.skip("no upstream chart data at %s (the charts' values and schemas)" % UPSTREAM)
-    if not os.access(REAL_HELM, os.X_OK):
-        pytest.skip("no real helm binary (HELM_BIN, or helm on PATH) for the helm stand-in to render charts with")
-    if os.geteuid() != 0:
-        pytest.skip("the roles create root-owned folders; run as root (as CI does)")
-    environment = LocalLab(tmp_path)
+    environment = open_lab(tmp_path)
     # The helm-diff plugin, as cluster_services installs it (the stand-in's `diff upgrade` needs it to be there).
     plugin = os.path.join(environment.root, "helm-plugins", "diff")
     os.makedirs(plugin)

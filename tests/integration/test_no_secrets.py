@@ -219,15 +219,20 @@ class LocalLab:
         self.api.close()
 
 
-@pytest.fixture
-def lab(tmp_path):
+def open_lab(tmp_path):
+    """A LocalLab, or the test skipped when this machine lacks what it needs (test_hub_upgrades.py uses it too)."""
     if not os.path.isdir(UPSTREAM):
         pytest.skip("no upstream chart data at %s (the charts' values and schemas)" % UPSTREAM)
     if not os.access(REAL_HELM, os.X_OK):
         pytest.skip("no real helm binary (HELM_BIN, or helm on PATH) for the helm stand-in to render charts with")
     if os.geteuid() != 0:
         pytest.skip("the roles create root-owned folders; run as root (as CI does)")
-    environment = LocalLab(tmp_path)
+    return LocalLab(tmp_path)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    environment = open_lab(tmp_path)
     yield environment
     environment.close()
 
