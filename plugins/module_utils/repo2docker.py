@@ -34,6 +34,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names import (
+    PROVIDERS,
     binder_image_name,
     image_reference_problems,
     is_sha1,
@@ -637,7 +638,6 @@ ITEM_TYPES = collections.OrderedDict([
 ])
 NAMING_KEYS = ("image_name", "image_prefix")
 SECRET_KEYS = ("registry_username", "registry_password")
-BINDER_PROVIDERS = ("auto", "gh", "gl", "gist", "git")
 TRUE_WORDS = ("true", "yes", "on", "1", "y", "t")
 FALSE_WORDS = ("false", "no", "off", "0", "n", "f")
 CHECK_WORKERS = 8
@@ -722,9 +722,9 @@ def image_items(images, defaults):
         if bool(params.get("image_name")) == bool(params.get("image_prefix")):
             problems.append("%s: set exactly one of image_name and image_prefix (on the item, or image_prefix "
                             "on the task for every item)" % label)
-        if params.get("binder_provider") not in BINDER_PROVIDERS:
+        if params.get("binder_provider") not in PROVIDERS:
             problems.append("%s: binder_provider must be one of %s; it is %s"
-                            % (label, ", ".join(BINDER_PROVIDERS), _describe(params.get("binder_provider"))))
+                            % (label, ", ".join(PROVIDERS), _describe(params.get("binder_provider"))))
         problem = target_repo_dir_error(params.get("target_repo_dir"))
         if problem:
             problems.append("%s: %s" % (label, problem))
