@@ -213,6 +213,8 @@ def write_dest(module, dest, content, content_changed):
     # file readable by more than `mode` allows.
     if exists:
         changed = module.set_fs_attributes_if_different(file_args, changed)
+        if not content_changed:
+            return changed
     if content_changed:
         tmp = None
         umask = os.umask(0o077)  # a new dest is created private, then given `mode`
