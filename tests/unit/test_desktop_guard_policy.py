@@ -176,6 +176,13 @@ def test_evict_at_once_with_zero_minutes():
     assert [a[0] for a in actions] == ["taint", "evict"] and actions[1][1] is POD
 
 
+def test_eviction_due_is_the_test_decide_and_step_share():
+    # decide() asks it with the remembered start, step() (to list pods only when needed) with the state before
+    # decide(), where None means the owner only now became active.
+    assert not dg.eviction_due(0, 599, 600) and dg.eviction_due(0, 600, 600)
+    assert not dg.eviction_due(None, 1000, 600) and dg.eviction_due(None, 1000, 0)
+
+
 def test_idle_is_counted_from_the_last_activity_the_guard_saw():
     # Last seen active at 0, then no session left: lent 1800 s after 0, not at once.
     actions, _ = run([obs(0, True, False, 0), obs(100, False, True, None), obs(1799, False, True, None),
@@ -199,6 +206,8 @@ def test_taints_keep_the_others():
     owner = {"key": "versatile.jupyter/owner-active", "value": "true", "effect": "NoSchedule"}
     assert dg.with_taint([desktop], owner) == [desktop, owner]
     assert dg.with_taint([desktop, owner], owner) == [desktop, owner]
+    assert dg.with_taint([owner, desktop], owner) == [desktop, owner]
+    assert dg.with_taint(None, owner) == [owner]
     assert dg.without_taint([desktop, owner], owner) == [desktop]
     assert dg.has_taint([owner], owner) and not dg.has_taint([desktop], owner)
 

@@ -230,6 +230,12 @@ def new_state():
     return {"tainted": None, "active_since": None, "last_active": None, "evicted": {}}
 
 
+def eviction_due(active_since, now, evict_after):
+    """The owner has been active for evict_after seconds: the user servers here are to go. `active_since` None
+    (the owner only now became active) counts as active since `now`."""
+    return now - (now if active_since is None else active_since) >= evict_after
+
+
 def decide(state, obs, cfg):
     """One step of the policy. `state` (see new_state) is what the guard remembers; `obs` what it sees now:
     now (seconds), active (bool), input_idle (seconds or None), allowed (inside the allowed hours), tainted (the
@@ -244,7 +250,7 @@ def decide(state, obs, cfg):
         st["last_active"] = now
         if not obs["tainted"]:
             actions.append(("taint",))
-        if now - st["active_since"] >= cfg["evict_after"]:
+        if eviction_due(st["active_since"], now, cfg["evict_after"]):
             for pod in obs["pods"]:
                 last = st["evicted"].get(pod["uid"])
                 if last is None or now - last >= cfg["evict_retry"]:
@@ -277,8 +283,7 @@ def idle_for(input_idle, last_active, now):
 
 def with_taint(taints, taint):
     """The node's taints with `taint` (key and effect identify it)."""
-    rest = [t for t in taints or [] if not (t.get("key") == taint["key"] and t.get("effect") == taint["effect"])]
-    return rest + [dict(taint)]
+    return without_taint(taints, taint) + [dict(taint)]
 
 
 def without_taint(taints, taint):
@@ -396,8 +401,7 @@ def step(cfg, api, windows, state, sample, clk_tck):
     load = outside_load(sample, new_sample) if sample else None
     active = owner_active(sessions, load, cfg["owner_cpu_threshold"])
     pods = []
-    since = state.get("active_since")
-    if active and now - (now if since is None else since) >= cfg["evict_after"]:
+    if active and eviction_due(state.get("active_since"), now, cfg["evict_after"]):
         # Only when an eviction is due: which user servers run here, from the local container runtime.
         try:
             pods = user_pods(parse_pods(run(cfg["crictl"] + ["pods", "-o", "json"])), cfg["evict_selector"],
