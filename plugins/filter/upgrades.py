@@ -19,8 +19,19 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import 
 )
 
 
-def k3s_upgrade_problems(outputs, target, variable="k3s_version"):
-    return upgrade_problems(dict((node, k3s_version_of(text)) for node, text in (outputs or {}).items()),
+def installed_release(text):
+    """What a node runs, given either as its ``k3s --version`` output or as the bare release that module
+    k3s_node_info reports (``v1.32.1+k3s1``, one word); None when neither names one. A word that is not a
+    release name (``v1.32.1+k3s1-dirty``) is kept too: k3s_upgrade_problem refuses it as such, not as a node
+    without k3s."""
+    text = (text or "").strip()
+    if len(text.split()) == 1:
+        return text
+    return k3s_version_of(text)
+
+
+def k3s_upgrade_problems(installed, target, variable="k3s_version"):
+    return upgrade_problems(dict((node, installed_release(text)) for node, text in (installed or {}).items()),
                             target, variable)
 
 

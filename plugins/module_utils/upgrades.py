@@ -16,8 +16,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.k3s_node import parse_version
+
 K3S_VERSION_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-rc(\d+))?\+k3s(\d+)$")
-K3S_OUTPUT_RE = re.compile(r"k3s version (\S+)")
 
 
 def parse_k3s_version(text):
@@ -32,9 +33,9 @@ def parse_k3s_version(text):
 
 
 def k3s_version_of(output):
-    """The release named in ``k3s --version`` output, or None (no k3s, or an output without a version)."""
-    match = K3S_OUTPUT_RE.search(output or "")
-    return match.group(1) if match else None
+    """The release named in ``k3s --version`` output, or None (no k3s, or an output without a version); read by
+    ``k3s_node.parse_version``, as module k3s_node_info reads it."""
+    return parse_version(output) or None
 
 
 def k3s_upgrade_problem(node, installed, target, variable="k3s_version"):

@@ -2,6 +2,7 @@
 their hub no longer offers."""
 import pytest
 
+from ansible_collections.versatile.jupyter.plugins.filter.upgrades import k3s_upgrade_problems as upgrade_filter
 from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
     hub_user_images,
     hub_users_on_old_images,
@@ -64,6 +65,24 @@ def test_every_node_checked_and_each_named_once():
     # A bad target is one message, not one per node.
     assert k3s_upgrade_problems({"s1": "v1.31.4+k3s1", "a1": "v1.31.4+k3s1"}, "x") == [
         "k3s_version is 'x': it must be a k3s release such as v1.31.4+k3s1."]
+
+
+def test_filter_takes_k3s_output_or_the_bare_release():
+    """playbooks/upgrade.yml passes `k3s --version` output, playbooks/k3s.yml the release k3s_node_info reports:
+    both are read the same way."""
+    output = {"s1": "k3s version v1.32.2+k3s1 (a3a8f2ce)\ngo version go1.22.9\n", "a1": "", "d1": None}
+    bare = {"s1": "v1.32.2+k3s1", "a1": "", "d1": None}
+    assert upgrade_filter(output, NEW) == upgrade_filter(bare, NEW) == [
+        "a1 runs no k3s: playbooks/upgrade.yml only moves installed nodes to k3s_version %s; install the node "
+        "with playbooks/k3s.yml." % NEW,
+        "d1 runs no k3s: playbooks/upgrade.yml only moves installed nodes to k3s_version %s; install the node "
+        "with playbooks/k3s.yml." % NEW,
+        "s1 runs k3s v1.32.2+k3s1, newer than k3s_version %s: k3s cannot be downgraded (restore the cluster from "
+        "a backup instead, see playbooks/restore.yml), or set k3s_version to v1.32.2+k3s1 or later." % NEW]
+    assert upgrade_filter({"s1": "v1.31.4+k3s1"}, NEW) == upgrade_filter({"s1": "k3s version v1.31.4+k3s1"}, NEW) == []
+    # A word that is not a release name is refused as such, not as a node without k3s.
+    assert "not a k3s release name" in upgrade_filter({"s1": "v1.32.1+k3s1-dirty"}, NEW)[0]
+    assert "s1 runs no k3s" in upgrade_filter({"s1": "bash: k3s: command not found"}, NEW)[0]
 
 
 def test_user_images_from_computed_values():
