@@ -10,6 +10,7 @@ __metaclass__ = type
 # Each filter is documented in its own file beside this one (cluster_node_addresses.yml, ...).
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.cluster_access import (
+    cluster_nodes,
     export_line,
     export_problems,
     node_addresses,
@@ -20,6 +21,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "cluster_node_addresses": node_addresses,
+            "cluster_nodes": cluster_nodes,
             "cluster_nfs_export_line": export_line,
             "cluster_nfs_client_problems": export_problems,
         }

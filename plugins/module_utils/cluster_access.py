@@ -16,12 +16,12 @@ import re
 _CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:_-]*(/[0-9]{1,3})?$")
 
 
-def node_address(host, hostvars):
-    """The address the node ``host`` uses on the cluster network (``hostvars``: that host's variables).
+def known_node_address(hostvars):
+    """The address a node uses on the cluster network as far as the inventory and facts tell (``hostvars``: that
+    host's variables); ``""`` when neither does.
 
     The inventory's ``cluster_node_address`` for the node when set (the address node_prep's firewall opens to),
-    else the IPv4 address of its default route when its facts were gathered (what k3s takes as the node IP),
-    else ``ansible_host``, else the inventory name (the NFS server then resolves the name when it exports).
+    else the IPv4 address of its default route when its facts were gathered (what k3s takes as the node IP).
     """
     if hostvars.get("cluster_node_address"):
         return hostvars.get("cluster_node_address")
@@ -29,7 +29,16 @@ def node_address(host, hostvars):
     address = (facts.get("default_ipv4") or {}).get("address")
     if not address:
         address = (hostvars.get("ansible_default_ipv4") or {}).get("address")
-    return address or hostvars.get("ansible_host") or host
+    return address or ""
+
+
+def node_address(host, hostvars):
+    """The address the node ``host`` uses on the cluster network (``hostvars``: that host's variables).
+
+    known_node_address when known, else ``ansible_host``, else the inventory name (the NFS server then resolves
+    the name when it exports).
+    """
+    return known_node_address(hostvars) or hostvars.get("ansible_host") or host
 
 
 def node_addresses(hosts, hostvars):
@@ -38,6 +47,17 @@ def node_addresses(hosts, hostvars):
     for host in hosts or []:
         out.add(node_address(host, hostvars[host] if host in hostvars else {}))
     return sorted(a for a in out if a)
+
+
+def cluster_nodes(hosts, hostvars, servers=()):
+    """The inventory hosts ``hosts`` as node_prep's firewall sees them: ``{"name", "address", "server"}`` each, in
+    order. ``address`` is known_node_address as a string, ``""`` when unknown (node_prep leaves such a node out,
+    with a warning); ``server`` whether the host is one of ``servers`` (``hostvars``: Ansible's hostvars)."""
+    servers = list(servers or [])
+    return [{"name": host,
+             "address": str(known_node_address(hostvars[host] if host in hostvars else {})),
+             "server": host in servers}
+            for host in hosts or []]
 
 
 def export_problems(clients, variable="cluster_services_nfs_clients"):

@@ -2,8 +2,10 @@
 import pytest
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.cluster_access import (
+    cluster_nodes,
     export_line,
     export_problems,
+    known_node_address,
     node_addresses,
 )
 
@@ -18,6 +20,41 @@ def test_node_addresses_prefer_cluster_node_address_then_the_default_route_then_
     }
     assert node_addresses(["srv1", "cpu1", "pc01", "dup", "unknown", "nas"], hostvars) == [
         "10.0.0.11", "10.0.0.21", "10.0.1.9", "pc01", "unknown"]
+
+
+def test_known_node_address_is_empty_where_node_address_falls_back_to_ansible_host_or_the_name():
+    assert known_node_address({"ansible_facts": {}, "ansible_host": "10.0.0.21"}) == ""
+    assert known_node_address({}) == ""
+    assert known_node_address({"cluster_node_address": "", "ansible_facts": {"default_ipv4": {}}}) == ""
+    assert known_node_address({"ansible_facts": {"default_ipv4": {"address": "10.0.0.11"}}}) == "10.0.0.11"
+
+
+def test_cluster_nodes_from_cluster_node_address_then_the_default_route():
+    hostvars = {
+        "srv1": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.11"}}, "ansible_host": "203.0.113.5"},
+        "nas": {"ansible_facts": {"default_ipv4": {"address": "192.0.2.9"}}, "cluster_node_address": "10.0.1.9"},
+        "cpu1": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.21"}}, "cluster_node_address": ""},
+    }
+    assert cluster_nodes(["srv1", "nas", "cpu1"], hostvars, []) == [
+        {"name": "srv1", "address": "10.0.0.11", "server": False},
+        {"name": "nas", "address": "10.0.1.9", "server": False},
+        {"name": "cpu1", "address": "10.0.0.21", "server": False}]
+
+
+def test_cluster_nodes_unknown_address_is_empty_not_ansible_host_or_the_name():
+    hostvars = {"cpu1": {"ansible_facts": {}, "ansible_host": "10.0.0.21"}, "pc01": {"ansible_facts": {}}}
+    assert cluster_nodes(["cpu1", "pc01", "absent"], hostvars, []) == [
+        {"name": "cpu1", "address": "", "server": False},
+        {"name": "pc01", "address": "", "server": False},
+        {"name": "absent", "address": "", "server": False}]
+
+
+def test_cluster_nodes_flag_the_servers_and_keep_the_order():
+    hostvars = {"b": {"cluster_node_address": "10.0.0.2"}, "a": {"cluster_node_address": "10.0.0.1"}}
+    assert cluster_nodes(["b", "a"], hostvars, ["a"]) == [
+        {"name": "b", "address": "10.0.0.2", "server": False},
+        {"name": "a", "address": "10.0.0.1", "server": True}]
+    assert cluster_nodes([], hostvars, ["a"]) == []
 
 
 def test_export_line_lists_each_client_with_root_squash_by_default():
