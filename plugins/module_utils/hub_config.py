@@ -16,6 +16,8 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import merge_maps
+
 KINDS = ("jupyterhub", "binderhub")
 
 # Keys a hub entry may have. A typo (`value:` for `values:`) is reported instead of silently ignored.
@@ -586,7 +588,7 @@ def desktop_home_errors(hubs, common_values, homes_class, allow_desktops, node_l
         for layer in (common_values or {}, values):
             part = (layer.get("singleuser") or {}).get("storage") if isinstance(layer, dict) else None
             if isinstance(part, dict):
-                storage = _merge_dicts(storage, part)
+                storage = merge_maps(storage, part)
         if storage.get("type", "dynamic") == "dynamic":
             storage_class = (storage.get("dynamic") or {}).get("storageClass", homes_class)
             if storage_class in local:
@@ -603,14 +605,6 @@ def desktop_home_errors(hubs, common_values, homes_class, allow_desktops, node_l
                           "are hostPath volumes on the node's own disk: use NFS volumes (hub_shared_volumes)."
                           % (_label(index, hub), why, ", ".join(repr(n) for n in host_paths)))
     return errors
-
-
-def _merge_dicts(base, over):
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = _merge_dicts(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) \
-            else value
-    return out
 
 
 def nfs_volume(volume):

@@ -28,6 +28,7 @@ import os
 import re
 
 from ansible_collections.versatile.jupyter.plugins.module_utils import binder_names, hub_config, openstack_nodes_plan
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import merge_maps
 from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import target_repo_dir_error
 
 SECTIONS = ("k3s", "nodes", "cluster_services", "hubs", "hub_images", "openstack")
@@ -423,13 +424,6 @@ def _image_refs(hub):
             yield "profiles[%d].image" % index, profile["image"]
 
 
-def _merge(base, over):
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
-    return out
-
-
 def hubs_problems(inv, traitlets_registry=None):
     if "hubs" in inv.bad_types:
         return []
@@ -502,8 +496,8 @@ def hubs_problems(inv, traitlets_registry=None):
                 out.append("hubs[%d] (%s): values file %s must hold a mapping of Helm values."
                            % (index, hub["name"], path))
                 continue
-            values = _merge(values, layer)
-        values = _merge(values, hub.get("values") or {})
+            values = merge_maps(values, layer)
+        values = merge_maps(values, hub.get("values") or {})
         tree = values.get("jupyterhub") if hub["kind"] == "binderhub" else values
         tree = tree if isinstance(tree, dict) else {}
         hub_part = tree.get("hub") if isinstance(tree.get("hub"), dict) else {}
