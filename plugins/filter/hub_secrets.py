@@ -7,27 +7,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: hub_helm_failure
-short_description: Why a hidden kubernetes.core.helm task failed, without the hub's secrets
-description:
-  - Takes the result of a failed C(kubernetes.core.helm) task (run with C(no_log)) and returns its message and
-    helm's standard error with every secret of the hub's values layers and every PEM block masked.
-options:
-  _input:
-    description: The failed task's result (C(ansible_failed_result)).
-    type: dict
-    required: true
-  layers:
-    description: The hub's values layers, as module C(versatile.jupyter.hub_values) takes them.
-    type: list
-    elements: dict
-    required: true
-"""
+# Each filter is documented in its own file beside this one (hub_helm_failure.yml, hub_scrub.yml).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import helm_failure
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import helm_failure, layer_secrets, scrub
+
+
+def hub_scrub(text, layers):
+    return scrub(text, layer_secrets(layers))
 
 
 class FilterModule(object):
     def filters(self):
-        return {"hub_helm_failure": helm_failure}
+        return {"hub_helm_failure": helm_failure, "hub_scrub": hub_scrub}

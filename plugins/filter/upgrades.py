@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for k3s upgrades and hub roll-outs; the logic lives in module_utils/upgrades.py and hub_secrets.py."""
+"""Filters for k3s upgrades and hub roll-outs; the logic lives in module_utils/upgrades.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +9,6 @@ __metaclass__ = type
 
 # Each filter is documented in its own file beside this one (k3s_upgrade_problems.yml, ...).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import layer_secrets, scrub
 from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
     hub_user_images,
     hub_users_on_old_images,
@@ -35,10 +34,6 @@ def k3s_upgrade_problems(installed, target, variable="k3s_version"):
                             target, variable)
 
 
-def hub_scrub(text, layers):
-    return scrub(text, layer_secrets(layers))
-
-
 class FilterModule(object):
     def filters(self):
         return {
@@ -46,5 +41,4 @@ class FilterModule(object):
             "hub_user_images": hub_user_images,
             "hub_users_on_old_images": hub_users_on_old_images,
             "hub_rollout_line": rollout_line,
-            "hub_scrub": hub_scrub,
         }
