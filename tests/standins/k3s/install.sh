@@ -5,7 +5,8 @@
 #   - the command is INSTALL_K3S_EXEC's first word (server or agent), or agent when K3S_URL is set;
 #   - writes /etc/systemd/system/k3s.service or k3s-agent.service (Type=notify) and its 0600 .env file,
 #     the kubectl/crictl/ctr links, k3s-killall.sh and k3s[-agent]-uninstall.sh;
-#   - enables the unit; starts it unless INSTALL_K3S_SKIP_START=true.
+#   - enables the unit and reloads systemd, unless INSTALL_K3S_SKIP_ENABLE=true (then, as with the real script,
+#     it neither enables nor starts it); starts it unless INSTALL_K3S_SKIP_START=true.
 set -eu
 BIN_DIR=${INSTALL_K3S_BIN_DIR:-/usr/local/bin}
 SYSTEMD_DIR=${INSTALL_K3S_SYSTEMD_DIR:-/etc/systemd/system}
@@ -82,6 +83,7 @@ umask 022
   echo "RestartSec=5s"
   echo "ExecStart=$BIN_DIR/k3s $CMD $*"
 } > "$UNIT"
+[ "${INSTALL_K3S_SKIP_ENABLE:-}" = true ] && exit 0
 systemctl enable "$UNIT" >/dev/null
 systemctl daemon-reload
 [ "${INSTALL_K3S_SKIP_START:-}" = true ] && exit 0
