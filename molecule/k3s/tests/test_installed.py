@@ -117,3 +117,33 @@ def test_kubeconfig_on_the_controller():
     assert config["clusters"][0]["cluster"]["server"] == "https://k3s-server:6443"
     assert config["clusters"][0]["cluster"]["certificate-authority-data"]
     assert config["users"][0]["user"]["client-key-data"]
+
+
+def test_hardening_in_config(host, name):
+    """k3s CIS hardening guide: protect-kernel-defaults on servers and agents (not desktops: an oops would reboot
+    the owner's machine), and on servers the audit log's kube-apiserver-arg entries. The k3s stand-in only reads
+    these files: that the API server writes and rotates the log, and that the kubelet refuses wrong kernel
+    settings, happens in real k3s only."""
+    config = yaml.safe_load(host.file("/etc/rancher/k3s/config.yaml").content_string)
+    if name == DESKTOP:
+        assert "protect-kernel-defaults" not in config
+    else:
+        assert config["protect-kernel-defaults"] is True
+    if name != SERVER:
+        assert "kube-apiserver-arg" not in config
+        assert not host.file("/etc/rancher/k3s/audit-policy.yaml").exists
+        return
+    assert config["kube-apiserver-arg"] == [
+        "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
+        "audit-policy-file=/etc/rancher/k3s/audit-policy.yaml",
+        "audit-log-maxage=30", "audit-log-maxbackup=10", "audit-log-maxsize=100"]
+    policy_file = host.file("/etc/rancher/k3s/audit-policy.yaml")
+    assert policy_file.user == "root" and policy_file.mode == 0o600
+    policy = yaml.safe_load(policy_file.content_string)
+    assert policy["apiVersion"] == "audit.k8s.io/v1" and policy["kind"] == "Policy"
+    assert policy["omitStages"] == ["RequestReceived"]
+    # No rule records bodies (Request/RequestResponse would put Secrets in the log); the last catches everything.
+    assert {rule["level"] for rule in policy["rules"]} <= {"None", "Metadata"}
+    assert policy["rules"][-1] == {"level": "Metadata"}
+    logs = host.file("/var/lib/rancher/k3s/server/logs")
+    assert logs.is_directory and logs.user == "root" and logs.mode == 0o700
