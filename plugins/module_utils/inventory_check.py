@@ -27,9 +27,14 @@ import ipaddress
 import os
 import re
 
-from ansible_collections.versatile.jupyter.plugins.module_utils import binder_names, hub_config, openstack_nodes_plan
+from ansible_collections.versatile.jupyter.plugins.module_utils import (
+    binder_names,
+    hub_config,
+    image_ref,
+    openstack_nodes_plan,
+)
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import merge_maps
-from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import target_repo_dir_error
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_command import target_repo_dir_error
 
 SECTIONS = ("k3s", "nodes", "cluster_services", "hubs", "hub_images", "openstack")
 
@@ -345,8 +350,9 @@ def cluster_services_problems(inv):
     out = []
     ingress_var, ingress = inv.pick("cluster_services_ingress", "cluster_ingress_class")
     tls_var, tls = inv.pick("cluster_services_tls", "cluster_tls")
+    # cluster_tls "" (the default of role cluster_defaults: not chosen) is plain http, as none.
     ingress = "traefik" if ingress is None else ingress
-    tls = "none" if tls is None else tls
+    tls = "none" if tls in (None, "") else tls
     if ingress not in ("traefik", "nginx"):
         out.append("%s must be traefik (k3s's own) or nginx; it is %r." % (ingress_var, ingress))
     if tls not in ("none", "acme", "secret"):
@@ -395,10 +401,15 @@ def cluster_services_problems(inv):
                    % (server_var, path_var, server, path))
     class_var, storage_class = inv.pick("cluster_homes_storage_class")
     nodes = inv.group("k3s_servers") + inv.group("k3s_agents") + inv.group("desktops")
-    if storage_class == "local-path" and len(set(nodes)) > 1:
+    # Only a class the inventory names itself: the default (role cluster_defaults) is local-path without an NFS
+    # server, on any number of nodes, as before there was a default.
+    if storage_class == "local-path" and class_var in inv.user_set and len(set(nodes)) > 1:
         out.append("%s is local-path, but the cluster has %d nodes: a user's home would stay on one node. Put "
                    "an NFS server in the group nfs_servers (or set cluster_services_nfs_server and "
                    "cluster_services_nfs_path) and set %s: nfs-homes." % (class_var, len(set(nodes)), class_var))
+    elif homes == "nfs" and storage_class == "local-path":
+        out.append("User homes are on NFS, but %s is local-path, the name of k3s's node-local class: set it to "
+                   "the name of the class the NFS provisioner makes (nfs-homes)." % class_var)
     reg_var, registry = inv.pick("cluster_services_registry_address", "cluster_registry_address")
     if registry:
         match = REGISTRY_RE.match(registry) if isinstance(registry, str) else None
@@ -452,7 +463,7 @@ def hubs_problems(inv, traitlets_registry=None):
         common = inv.get("hub_common_values", {})
         out.extend(hub_config.desktop_home_errors(
             hubs, common if isinstance(common, dict) else {}, homes_class or "local-path",
-            truthy(inv.get("hub_allow_desktops", False)), inv.get("hub_node_local_storage_classes") or ["local-path"]))
+            truthy(inv.get("hub_allow_desktops", False)), inv.get("hub_node_local_storage_classes", ["local-path"])))
     repo_dir = inv.get("hub_binder_repo_dir", "")
     problem = target_repo_dir_error(repo_dir, "hub_binder_repo_dir")
     if problem:
@@ -468,7 +479,7 @@ def hubs_problems(inv, traitlets_registry=None):
                    "(HOST:NODEPORT) and run playbooks/cluster_services.yml.")
     for index, hub in enumerate(hubs):
         for where, ref in _image_refs(hub):
-            for problem in binder_names.image_reference_problems(ref):
+            for problem in image_ref.image_reference_problems(ref):
                 out.append("hubs[%d] (%s): %s: %s." % (index, hub["name"], where, problem))
     common = inv.get("hub_common_values", {}) or {}
     if not hubs or not isinstance(common, dict):
@@ -511,14 +522,6 @@ def hubs_problems(inv, traitlets_registry=None):
 
 # --- hub_images -----------------------------------------------------------------------------------------
 
-def _lower_path(ref):
-    """``ref`` with its repository path in lower case (a registry host keeps its spelling)."""
-    first, sep, rest = ref.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first + "/" + rest.lower()
-    return ref.lower()
-
-
 def hub_images_problems(inv):
     images = inv.get("hub_images", []) or []
     out = []
@@ -544,20 +547,20 @@ def hub_images_problems(inv):
             ref = entry["image_name"]
             if not isinstance(ref, str) or not ref:
                 out.append("%s: image_name must be a string." % label)
-            elif binder_names.split_image(ref)[1] != binder_names.split_image(ref)[1].lower():
+            elif image_ref.parse_image(ref).repository != image_ref.parse_image(ref).repository.lower():
                 out.append("%s: image_name %s has uppercase letters; image names are lowercase: write %s."
-                           % (label, ref, _lower_path(ref)))
+                           % (label, ref, image_ref.lower_path(ref)))
             else:
-                out.extend("%s: image_name %s." % (label, p) for p in binder_names.image_reference_problems(ref))
+                out.extend("%s: image_name %s." % (label, p) for p in image_ref.image_reference_problems(ref))
         else:
             prefix = entry.get("image_prefix", default_prefix)
             where = "image_prefix" if "image_prefix" in entry else prefix_var
             if not isinstance(prefix, str) or not prefix:
                 out.append("%s: set image_name, or image_prefix (or hub_images_image_prefix, or "
                            "cluster_registry_address) to say where the image goes." % label)
-            elif _lower_path(prefix) != prefix:
+            elif image_ref.lower_path(prefix) != prefix:
                 out.append("%s: %s %s has uppercase letters; image names are lowercase: write %s."
-                           % (label, where, prefix, _lower_path(prefix)))
+                           % (label, where, prefix, image_ref.lower_path(prefix)))
             else:
                 out.extend("%s: %s: %s." % (label, where, p) for p in binder_names.validate_image_prefix(prefix))
         problem = (target_repo_dir_error(entry["target_repo_dir"]) if "target_repo_dir" in entry else
