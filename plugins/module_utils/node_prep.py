@@ -51,6 +51,18 @@ def sysctls_to_set(wanted, live):
             if live.get(name) is None or " ".join(live[name].split()) != format_sysctl(wanted[name])]
 
 
+# kernel.* parameters of the IPC and UTS namespaces, which a container has of its own.
+_NAMESPACED_KERNEL = ("kernel.shm", "kernel.msg", "kernel.sem", "kernel.hostname", "kernel.domainname")
+
+
+def host_kernel_sysctl(name):
+    """Whether a vm.* or kernel.* parameter is the whole machine's (no namespace holds it): set from inside a
+    container it would change the host's kernel (vm.overcommit_memory, kernel.panic_on_oops...)."""
+    if name.startswith("vm."):
+        return True
+    return name.startswith("kernel.") and not name.startswith(_NAMESPACED_KERNEL)
+
+
 # --- swap -----------------------------------------------------------------------------------------------
 
 def active_swaps(proc_swaps):

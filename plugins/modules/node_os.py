@@ -200,6 +200,15 @@ container:
   description: The node is a container (it shares its host's kernel and clock).
   returned: always
   type: bool
+host_sysctls:
+  description:
+    - On a container node, the whole-machine kernel parameters of O(sysctls) (C(vm.*), C(kernel.*) outside the
+      IPC and UTS namespaces) whose running value differs, as C(name=value). They are written to O(sysctl_file)
+      but not set: setting them would change the host's kernel. The host must set them.
+  returned: always
+  type: list
+  elements: str
+  sample: ["kernel.panic_on_oops=1", "vm.overcommit_memory=1"]
 firewall:
   description: The active host firewall (ufw, firewalld or none).
   returned: always
@@ -278,7 +287,9 @@ class Node(object):
             os.chmod(path, mode)
 
 
-def kernel(node, p):
+def kernel(node, p, container):
+    """Modules and kernel parameters. Returns the host-wide parameters (vm.*, kernel.*) a container node leaves
+    for its host to set, as name=value: the file lists them, the host's running kernel is not changed."""
     node.file(p["modules_file"], node_prep.modules_load_content(p["kernel_modules"]))
     missing = [name for name in p["kernel_modules"]
                if not os.path.exists(p["module_markers"].get(name, "/sys/module/" + name))]
@@ -287,9 +298,14 @@ def kernel(node, p):
                     lambda: node.run([node.module.get_bin_path("modprobe", required=True), "-a"] + missing))
     node.file(p["sysctl_file"], node_prep.sysctl_content(p["sysctls"]))
     live = dict((name, read(node_prep.sysctl_path(name))) for name in p["sysctls"])
+    for_host = []
     for name in node_prep.sysctls_to_set(p["sysctls"], live):
         value = node_prep.format_sysctl(p["sysctls"][name])
+        if container and node_prep.host_kernel_sysctl(name):
+            for_host.append("%s=%s" % (name, value))
+            continue
         node.change("set kernel parameter %s=%s" % (name, value), lambda n=name, v=value: set_sysctl(node, n, v))
+    return for_host
 
 
 def set_sysctl(node, name, value):
@@ -446,12 +462,13 @@ def main():
     p = module.params
     node = Node(module)
     container = in_container()
-    kernel(node, p)
+    host_sysctls = kernel(node, p, container)
     swap(node, p)
     k3s_changed = kubelet(node, p)
     active = firewall(node, p)
     data_dir(node, p["data_dir"])
-    result = dict(changed=bool(node.changes), changes=node.changes, container=container, firewall=active,
+    result = dict(changed=bool(node.changes), changes=node.changes, container=container, host_sysctls=host_sysctls,
+                  firewall=active,
                   k3s_config_changed=k3s_changed, missing_packages=missing_packages(node, p["packages"]),
                   service_ok=service_ok(node, p["service"], container))
     if module._diff:

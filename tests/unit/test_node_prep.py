@@ -41,6 +41,59 @@ def test_only_differing_sysctls_are_set():
     assert np.sysctls_to_set({"x.y": 1}, {"x.y": None}) == ["x.y"]
 
 
+def test_whole_machine_kernel_parameters():
+    """vm.* and kernel.* are the whole machine's, except the IPC and UTS namespaces' kernel.* parameters."""
+    for name in ("vm.overcommit_memory", "vm.panic_on_oom", "kernel.panic", "kernel.panic_on_oops"):
+        assert np.host_kernel_sysctl(name), name
+    for name in ("net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "fs.inotify.max_user_watches",
+                 "kernel.shmmax", "kernel.msgmnb", "kernel.sem", "kernel.hostname", "kernel.domainname"):
+        assert not np.host_kernel_sysctl(name), name
+
+
+class FakeNode:
+    """node_os.Node's recording side, without a module: file() and change() only note what would happen."""
+
+    def __init__(self):
+        self.files, self.changes = {}, []
+
+    def file(self, path, content, mode=0o644):
+        self.files[path] = content
+
+    def change(self, what, action):
+        self.changes.append(what)
+
+
+KUBELET = {"vm.panic_on_oom": 0, "vm.overcommit_memory": 1, "kernel.panic": 10, "kernel.panic_on_oops": 1}
+
+
+@pytest.mark.parametrize("container", [False, True])
+def test_a_container_node_leaves_its_hosts_kernel_alone(monkeypatch, container):
+    """On a machine every differing parameter is set; in a container (which shares its host's kernel) the
+    kubelet's vm.* and kernel.* settings are only written to the file and returned for the host to set."""
+    from ansible_collections.versatile.jupyter.plugins.modules import node_os
+
+    live = {"/proc/sys/vm/panic_on_oom": "0\n", "/proc/sys/vm/overcommit_memory": "0\n",
+            "/proc/sys/kernel/panic": "0\n", "/proc/sys/kernel/panic_on_oops": "0\n",
+            "/proc/sys/net/ipv4/ip_forward": "0\n"}
+    monkeypatch.setattr(node_os, "read", live.get)
+    monkeypatch.setattr(node_os.os.path, "exists", lambda path: True)   # every kernel module loaded
+    node = FakeNode()
+    sysctls = dict(KUBELET, **{"net.ipv4.ip_forward": 1})
+    params = {"modules_file": "/etc/modules-load.d/x.conf", "kernel_modules": [], "module_markers": {},
+              "sysctl_file": "/etc/sysctl.d/x.conf", "sysctls": sysctls}
+    for_host = node_os.kernel(node, params, container)
+    assert node.files["/etc/sysctl.d/x.conf"].splitlines()[1:] == [
+        "kernel.panic=10", "kernel.panic_on_oops=1", "net.ipv4.ip_forward=1", "vm.overcommit_memory=1",
+        "vm.panic_on_oom=0"]
+    if container:
+        assert for_host == ["kernel.panic=10", "kernel.panic_on_oops=1", "vm.overcommit_memory=1"]
+        assert node.changes == ["set kernel parameter net.ipv4.ip_forward=1"]
+    else:
+        assert for_host == []
+        assert node.changes == ["set kernel parameter %s" % p for p in (
+            "kernel.panic=10", "kernel.panic_on_oops=1", "net.ipv4.ip_forward=1", "vm.overcommit_memory=1")]
+
+
 def test_swap_off_comments_out_and_keep_gives_back():
     fstab = "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n# /old none swap sw 0 0\n"
     off = np.fstab_without_swap(fstab)
