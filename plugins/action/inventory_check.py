@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.versatile.jupyter.plugins.module_utils import inventory_check, openstack_nodes_plan
+from ansible_collections.versatile.jupyter.plugins.module_utils import inventory_check, k3s_names, openstack_nodes_plan
 
 ROLES = ("k3s", "node_prep", "cluster_services", "hub", "hub_images", "openstack_nodes")
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
@@ -208,7 +208,7 @@ class ActionModule(ActionBase):
         hosts = {}
         for host in sorted(set(sum((groups.get(g, []) for g in NODE_GROUPS + ("nfs_servers",)), []))):
             if host in planned_addresses:
-                hosts[host] = {"node_name": host, "address": planned_addresses[host]}
+                hosts[host] = {"node_name": k3s_names.node_name(host), "address": planned_addresses[host]}
                 continue
             host_raw = hostvars.raw_get(host)
             host_vars = dict(defaults)
@@ -216,7 +216,8 @@ class ActionModule(ActionBase):
             host_vars["groups"] = groups
             host_vars["hostvars"] = _Hostvars(hostvars, planned_addresses)
             got = evaluate(host_vars, ("ansible_host", "k3s_node_name"))
-            hosts[host] = {"address": got.get("ansible_host") or host, "node_name": got.get("k3s_node_name") or host,
+            hosts[host] = {"address": got.get("ansible_host") or host,
+                           "node_name": k3s_names.node_name(host, got.get("k3s_node_name")),
                            "node_name_set": "k3s_node_name" in host_raw}
         data = {"vars": values, "user_set": user_set, "groups": groups, "hosts": hosts,
                 "planned": sorted(planned_addresses), "stage": stage,
