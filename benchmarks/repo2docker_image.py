@@ -31,10 +31,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "fixtures", "repo2docker"))
 sys.path.insert(0, os.path.join(REPO, ".ansible", "collections"))
 import repo2docker_env as env  # noqa: E402
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import (  # noqa: E402
-    ensure_image,
-    ensure_images,
-)
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import ensure_image  # noqa: E402
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_images import ensure_images  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-password"
 

@@ -32,13 +32,14 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
     from urlparse import urlparse  # type: ignore
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.image_ref import is_registry_host
+
 PROVIDERS = ("auto", "gh", "gl", "gist", "git")
 # BinderHub's limit for the whole image name (without the tag) is 255 characters.
 IMAGE_NAME_LIMIT = 255
 SLUG_HASH_LENGTH = 6
 _SAFE = frozenset(string.ascii_letters + string.digits)
 _GIT_SSH = re.compile(r"([\w\-]+@[\w\-\.]+):(.+)", re.IGNORECASE)
-_SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
 
 class BinderNameError(ValueError):
@@ -150,43 +151,8 @@ def validate_image_prefix(image_prefix):
             "image_prefix %r needs a registry and a project level, e.g. registry.example.org/project/binder-"
             % image_prefix
         )
-    elif not ("." in registry or ":" in registry or registry == "localhost"):
+    elif not is_registry_host(registry):
         problems.append("image_prefix %r must start with a registry host (with a dot, a port or localhost)" % image_prefix)
     if ":" in rest:
         problems.append("image_prefix %r must not contain a tag" % image_prefix)
     return problems
-
-
-def split_image(image):
-    """Split an image reference into (registry, repository, tag); registry is None for Docker Hub names."""
-    name, tag = image, None
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = image.rsplit(":", 1)
-    first, sep, rest = name.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first, rest, tag
-    return None, name, tag
-
-
-_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-
-
-def image_reference_problems(image):
-    """Problems with ``image`` as a registry reference ``[host[:port]/]path[:tag]`` (empty when valid)."""
-    registry, repository, tag = split_image(image)
-    problems = []
-    if len(repository) > 255:
-        problems.append("the repository part of %r is longer than 255 characters" % image)
-    for component in repository.split("/"):
-        if not _COMPONENT.match(component):
-            problems.append("%r: path component %r must be lower-case letters and digits separated by '.', "
-                            "'_', '__' or '-'" % (image, component))
-    if tag is not None and not _TAG.match(tag):
-        problems.append("%r: tag %r is not a valid tag" % (image, tag))
-    return problems
-
-
-def is_sha1(ref):
-    return bool(_SHA1.match(ref or ""))

@@ -17,13 +17,16 @@ import os
 import re
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import merge_maps
+from ansible_collections.versatile.jupyter.plugins.module_utils.image_ref import parse_image
 
 KINDS = ("jupyterhub", "binderhub")
+# Pod Security Standards levels, the least strict first (an entry's pod_security: its namespace's enforce level).
+POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
 
 # Keys a hub entry may have. A typo (`value:` for `values:`) is reported instead of silently ignored.
 ENTRY_KEYS = (
     "name", "kind", "host", "hub_host", "auth", "values_files", "values", "chart_version", "public",
-    "image", "profiles", "admin_users",
+    "image", "profiles", "admin_users", "pod_security",
 )
 
 # Auth presets: the fields each needs, which of them are secrets, and which are allowed at all.
@@ -242,6 +245,10 @@ def hub_entry_errors(hubs, allow_dummy=False):
         values = entry.get("values", {})
         if values is not None and not isinstance(values, dict):
             errors.append("%s: values must be a mapping of Helm values, got %s." % (label, type(values).__name__))
+        level = entry.get("pod_security")
+        if level is not None and level not in POD_SECURITY_LEVELS:
+            errors.append("%s: pod_security (the Pod Security level its namespace enforces) must be one of %s, "
+                          "got %r." % (label, ", ".join(POD_SECURITY_LEVELS), level))
         version = entry.get("chart_version")
         if version is not None and (not isinstance(version, str) or _blank(version)):
             errors.append("%s: chart_version must be a quoted version string such as \"4.4.0\"." % label)
@@ -295,15 +302,11 @@ def tls_errors(hubs, tls, tls_set):
 
 
 def split_image(image):
-    """`name:tag` (or a mapping) to {name, tag}; a registry port is not taken for a tag."""
+    """`name:tag` (or a mapping) to {name, tag} as the chart takes an image (image_ref.parse_image reads it)."""
     if isinstance(image, dict):
         return {"name": image["name"], "tag": str(image.get("tag") or "latest")}
-    ref = image.split("@", 1)[0]
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        return {"name": ref[:colon], "tag": ref[colon + 1:]}
-    return {"name": ref, "tag": "latest"}
+    ref = parse_image(image)
+    return {"name": ref.name, "tag": ref.tag or "latest"}
 
 
 def hub_urls(hub, scheme="https"):

@@ -31,6 +31,9 @@ requirements:
   - git on the host that builds
   - jupyter-repo2docker (2024.07.0 is the version tested; it talks to the Docker API without buildx)
   - a Docker API socket (docker, or podman with C(podman system service))
+  - the Docker SDK for Python (C(docker), which repo2docker depends on; Debian's C(python3-docker)) for the Python
+    that runs the module, when it asks the engine (O(push=false), and every build); checking pushed images in their
+    registry needs no engine
 options:
   repo:
     description:
@@ -274,11 +277,9 @@ error_kind:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import (
-    Repo2DockerError,
-    ensure_image,
-    ensure_images,
-)
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker import ensure_image
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_errors import Repo2DockerError
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_images import ensure_images
 
 # The task's own options: not passed on to an item.
 TASK_ONLY = ("images",)

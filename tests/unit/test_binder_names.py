@@ -12,10 +12,8 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names imp
     BinderNameError,
     binder_image_name,
     escape,
-    image_reference_problems,
     provider_slug,
     safe_build_slug,
-    split_image,
     validate_image_prefix,
 )
 
@@ -128,30 +126,9 @@ def test_validate_image_prefix(prefix, ok):
     assert (validate_image_prefix(prefix) == []) is ok
 
 
-@pytest.mark.parametrize("image,parts", [
-    ("127.0.0.1:5000/p/x:abc", ("127.0.0.1:5000", "p/x", "abc")),
-    ("registry.example.org/p/x", ("registry.example.org", "p/x", None)),
-    ("jupyter/base-notebook:2024", (None, "jupyter/base-notebook", "2024")),
-    ("localhost/course", ("localhost", "course", None)),
-])
-def test_split_image(image, parts):
-    assert split_image(image) == parts
-
-
 def test_local_paths_are_named_as_file_urls():
     # BinderHub never sees local paths; naming them as their file:// URL keeps the name valid (a path
     # component cannot start with '-', which an escaped leading '/' would give).
     assert provider_slug("/srv/envs/course.git") == "file:///srv/envs/course.git"
     assert binder_image_name("r.example/p/", "/srv/envs/course.git", SHA) == \
         binder_image_name("r.example/p/", "file:///srv/envs/course.git", SHA)
-
-
-@pytest.mark.parametrize("image,valid", [
-    ("127.0.0.1:5000/binder/test-file-3a-2f-2f-2fsrv-abc123:" + SHA, True),
-    ("localhost/course:v1.0_rc", True),
-    ("r.example/p/-leading-dash:x", False),
-    ("r.example/p/trailing-:x", False),
-    ("r.example/p/x:-bad", False),
-])
-def test_image_reference_problems(image, valid):
-    assert (image_reference_problems(image) == []) is valid

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from ansible_collections.versatile.jupyter.plugins.module_utils import repo2docker as r2d
+from ansible_collections.versatile.jupyter.plugins.module_utils import repo2docker_images as r2d
+from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_errors import Repo2DockerError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -74,7 +75,7 @@ def test_every_bad_item_is_named_before_anything_runs():
         {"name": "h", "repo": "/x", "image_name": "r.example.org/lab/h", "binder_provider": "svn"},
         {"name": "i", "repo": "/x", "image_name": "r.example.org/lab/i", "labels": ["team"]},
     ]
-    with pytest.raises(r2d.Repo2DockerError) as err:
+    with pytest.raises(Repo2DockerError) as err:
         r2d.ensure_images(images, defaults(), runner=never_run)
     message = err.value.message
     assert err.value.kind == "bad_input"
@@ -101,7 +102,7 @@ def test_partial_task_options_take_the_module_defaults():
 
 
 def test_images_must_be_a_list():
-    with pytest.raises(r2d.Repo2DockerError, match="images must be a list of mappings"):
+    with pytest.raises(Repo2DockerError, match="images must be a list of mappings"):
         r2d.image_items({"repo": "/x"}, defaults())
 
 
