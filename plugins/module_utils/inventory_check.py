@@ -263,7 +263,9 @@ def k3s_problems(inv):
                    "server generates.")
     if not servers or len(servers) % 2 == 0:
         out.append("The group k3s_servers must hold an odd number of servers (1, 3, 5...) so that embedded etcd "
-                   "keeps a quorum; it holds %d%s." % (len(servers), (": " + ", ".join(servers)) if servers else ""))
+                   "keeps a quorum; it holds %d%s. A dead server is replaced by a machine in its place "
+                   "(playbooks/replace_server.yml), not by one added beside it."
+                   % (len(servers), (": " + ", ".join(servers)) if servers else ""))
     overlap = sorted((set(servers) & set(agents + desktops)) | (set(agents) & set(desktops)))
     if overlap:
         out.append("These hosts are in more than one of the groups k3s_servers, k3s_agents and desktops: %s. "
