@@ -31,6 +31,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils import (
     binder_names,
     hub_config,
     image_ref,
+    k3s_names,
     openstack_nodes_plan,
 )
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_merge import merge_maps
@@ -274,7 +275,7 @@ def k3s_problems(inv):
     seen_names, seen_addresses = {}, {}
     for host in nodes:
         info = inv.hosts.get(host) or {}
-        name = info.get("node_name") or host
+        name = k3s_names.node_name(host, info.get("node_name"))
         set_by = "k3s_node_name" if info.get("node_name_set") else "inventory name"
         if not isinstance(name, str):
             out.append("k3s_node_name of %s must be a string; it is %s." % (host, describe(name)))
