@@ -26,6 +26,7 @@ READ = (
     "cluster_services_acme_email", "cluster_services_homes", "cluster_services_registry_address",
     "hub_registry_address", "hub_images_registry_username", "hub_images_registry_password",
     "hub_images_user_id", "hub_images_user_name", "openstack_nodes_confirm_delete", "inventory_dir",
+    "k3s_audit_log_maxage", "k3s_audit_log_maxbackup", "k3s_audit_log_maxsize",
 )
 
 # Before facts are gathered, templates that read them (the registry on the first server's address, say) see

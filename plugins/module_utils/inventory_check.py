@@ -50,6 +50,8 @@ REGISTRY_RE = re.compile(r"^([A-Za-z0-9.-]+):([0-9]{2,5})$")
 IMAGES_SUFFIXES = ("tar.zst", "tar.gz", "tar")
 BINARY_NAMES = {"amd64": "k3s", "arm64": "k3s-arm64", "arm": "k3s-armhf", "s390x": "k3s-s390x"}
 WORLD = ("0.0.0.0/0", "::/0")
+AUDIT_LEVELS = ("None", "Metadata", "Request", "RequestResponse")
+POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
 
 # The type each user-facing variable must have, in plain words (checked before anything else reads it).
 TYPES = {
@@ -57,6 +59,11 @@ TYPES = {
     "k3s_token": "string", "k3s_airgap_dir": "string", "k3s_install_script_sha256": "string",
     "k3s_registries": "mapping", "k3s_config": "mapping", "k3s_server_config": "mapping",
     "k3s_agent_config": "mapping", "k3s_remove_nodes": "list", "k3s_reset_confirm": "boolean",
+    "k3s_protect_kernel_defaults": "boolean", "cluster_protect_kernel_defaults": "boolean",
+    "k3s_audit_log": "boolean", "k3s_audit_log_path": "string", "k3s_audit_policy_file": "string",
+    "k3s_audit_policy_rules": "list",
+    "hub_pod_security_levels": "mapping", "hub_pod_security_audit": "string", "hub_pod_security_warn": "string",
+    "hub_pod_security_version": "string",
     "cluster_tls": "string", "cluster_ingress_class": "string", "cluster_acme_email": "string",
     "cluster_registry_address": "string", "cluster_homes_storage_class": "string",
     "cluster_airgap_dir": "string", "cluster_services_nfs_server": "string",
@@ -309,6 +316,36 @@ def k3s_problems(inv):
         sha = inv.get("k3s_install_script_sha256", "") or ""
         out.extend(airgap_problems(inv.get("k3s_airgap_dir"), version, sha))
     out.extend(_serial_problem(inv.get("k3s_agent_upgrade_serial")))
+    out.extend(audit_problems(inv))
+    return out
+
+
+def audit_problems(inv):
+    """The API server's audit log settings (k3s role, servers): paths, rotation and the policy's rules."""
+    if not truthy(inv.get("k3s_audit_log", True)):
+        return []
+    out = []
+    for var in ("k3s_audit_log_path", "k3s_audit_policy_file"):
+        value = inv.get(var, "/")
+        if var not in inv.bad_types and (not isinstance(value, str) or not value.startswith("/")
+                                         or value.endswith("/")):
+            out.append("%s must be the absolute path of a file on the servers; it is %r." % (var, value))
+    for var, unit in (("k3s_audit_log_maxage", "days an old log file is kept"),
+                      ("k3s_audit_log_maxbackup", "old log files kept"),
+                      ("k3s_audit_log_maxsize", "megabytes before the log is rotated")):
+        value = inv.get(var, 1)
+        if isinstance(value, bool) or not re.match(r"^[0-9]+$", str(value).strip()) or int(value) < 1:
+            out.append("%s (%s) must be a whole number of at least 1; it is %r." % (var, unit, value))
+    rules = inv.get("k3s_audit_policy_rules", [{"level": "Metadata"}])
+    if "k3s_audit_policy_rules" not in inv.bad_types and isinstance(rules, list):
+        if not rules:
+            out.append("k3s_audit_policy_rules must hold at least one rule (the API server refuses an empty policy); "
+                       "[{level: Metadata}] records every request without bodies.")
+        for index, rule in enumerate(rules):
+            level = rule.get("level") if isinstance(rule, dict) else None
+            if level not in AUDIT_LEVELS:
+                out.append("k3s_audit_policy_rules[%d]: level must be one of %s; it is %r."
+                           % (index, ", ".join(AUDIT_LEVELS), level))
     return out
 
 
@@ -438,6 +475,26 @@ def _image_refs(hub):
             yield "profiles[%d].image" % index, profile["image"]
 
 
+def pod_security_problems(inv):
+    """The Pod Security admission labels the hub role puts on the hubs' namespaces."""
+    out = []
+    levels = inv.get("hub_pod_security_levels", {})
+    if isinstance(levels, dict) and "hub_pod_security_levels" not in inv.bad_types:
+        for kind in ("jupyterhub", "binderhub"):
+            if levels.get(kind) not in POD_SECURITY_LEVELS:
+                out.append("hub_pod_security_levels.%s must be one of %s; it is %r."
+                           % (kind, ", ".join(POD_SECURITY_LEVELS), levels.get(kind)))
+    for var in ("hub_pod_security_audit", "hub_pod_security_warn"):
+        value = inv.get(var, "restricted")
+        if var not in inv.bad_types and value not in POD_SECURITY_LEVELS:
+            out.append("%s must be one of %s; it is %r." % (var, ", ".join(POD_SECURITY_LEVELS), value))
+    version = inv.get("hub_pod_security_version", "latest")
+    if "hub_pod_security_version" not in inv.bad_types and not re.match(r"^(latest|v1\.[0-9]+)$", str(version)):
+        out.append("hub_pod_security_version must be latest or a Kubernetes minor version such as v1.31; it is %r."
+                   % (version,))
+    return out
+
+
 def hubs_problems(inv, traitlets_registry=None):
     if "hubs" in inv.bad_types:
         return []
@@ -457,6 +514,7 @@ def hubs_problems(inv, traitlets_registry=None):
         if out:
             return out
     out.extend(hub_config.hub_entry_errors(hubs, allow_dummy))
+    out.extend(pod_security_problems(inv))
     base_dir = inv.get("hub_values_files_dir") or inv.get("inventory_dir") or "."
     out.extend(hub_config.missing_values_files(hubs, base_dir))
     tls_var, tls = inv.pick("hub_tls", "cluster_tls")

@@ -6,7 +6,8 @@ example: the binder hub's Secret `binder-build-docker-config` (mounted into the 
 its image checks) holds, for the registry URL of the values, the user `builder` and the password generated on the
 controller in cluster_secrets_dir (0600 in a 0700 folder); the render's output at -vvv never shows it. The
 builder's daemonset and build pods select the build-node label. The Pod Security levels of every rendered pod
-come from the admission stand-in tests/standins/pod_security (no API server here).
+come from the admission stand-in tests/standins/pod_security (no API server here) and are held against the
+labels of the namespace the hub role creates for the hub (the render's namespace.yaml).
 """
 import base64
 import json
@@ -19,7 +20,7 @@ import yaml
 
 STANDIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "standins", "pod_security")
 sys.path.insert(0, STANDIN)
-from pod_security import pod_level, pod_specs  # noqa: E402 (the Pod Security admission stand-in)
+from pod_security import admits, pod_level, pod_specs  # noqa: E402 (the Pod Security admission stand-in)
 
 HOME_SECRETS = os.path.join(os.path.expanduser("~"), ".config", "versatile-jupyter")
 
@@ -76,24 +77,50 @@ ALL_INVENTORIES = ["inventories/local", "inventories/examples/lab", "inventories
 BUILDER_DAEMONSETS = {"DaemonSet/binder-pink", "DaemonSet/binder-dind", "DaemonSet/binder-image-cleaner"}
 
 
-def inventory_hubs(inventory):
+def inventory_hubs_file(inventory):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, inventory, "group_vars", "all", "hubs.yml")) as handle:
-        return yaml.safe_load(handle)["hubs"]
+        return yaml.safe_load(handle)
+
+
+def inventory_hubs(inventory):
+    return inventory_hubs_file(inventory)["hubs"]
+
+
+PSA = "pod-security.kubernetes.io/"
 
 
 @pytest.mark.parametrize("inventory", ALL_INVENTORIES)
 def test_pod_security_levels_of_the_charts_pods(render_inventory, inventory):
-    """The Pod Security levels the hubs' namespaces could enforce (the enforcement itself is not done yet): every
-    pod the real charts render for a JupyterHub meets restricted; in a BinderHub's namespace only the builder's
-    daemonsets need privileged, everything else meets baseline."""
+    """The namespace the hub role creates before each release (the render's namespace.yaml, the very definition
+    tasks/release.yml applies) enforces a level that admits every pod the real chart renders with the collection's
+    values: restricted for a JupyterHub (baseline with NFS shared folders); privileged for a BinderHub, where only
+    the builder's daemonsets need it. Audit and warn report against restricted."""
     rendered = render_inventory(inventory)
     for hub in inventory_hubs(inventory):
-        with open(rendered / hub["name"] / "manifests.yaml") as handle:
-            levels = {label: pod_level(spec) for label, spec in pod_specs(yaml.safe_load_all(handle))}
+        folder = rendered / hub["name"]
+        assert stat.S_IMODE(os.stat(folder / "namespace.yaml").st_mode) == 0o600
+        with open(folder / "namespace.yaml") as handle:
+            namespace = yaml.safe_load(handle)
+        assert namespace["kind"] == "Namespace" and namespace["metadata"]["name"] == hub["name"]
+        labels = namespace["metadata"]["labels"]
+        enforce = labels[PSA + "enforce"]
+        assert labels[PSA + "audit"] == labels[PSA + "warn"] == "restricted", labels
+        assert labels[PSA + "enforce-version"] == labels[PSA + "audit-version"] == labels[PSA + "warn-version"]
+        with open(folder / "manifests.yaml") as handle:
+            specs = dict(pod_specs(yaml.safe_load_all(handle)))
+        levels = {label: pod_level(spec) for label, spec in specs.items()}
         assert levels, hub["name"]
+        refused = {label: levels[label] for label, spec in specs.items() if not admits(enforce, spec)}
+        assert not refused, (hub["name"], enforce, refused)
         if hub["kind"] == "jupyterhub":
+            # The user pods mount the NFS shared folders (hub_shared_volumes, the lab): restricted allows no nfs.
+            shared = bool(inventory_hubs_file(inventory).get("hub_shared_volumes"))
+            assert enforce == ("baseline" if shared else "restricted"), (hub["name"], enforce)
             assert set(levels.values()) == {"restricted"}, (hub["name"], levels)
         else:
+            assert enforce == "privileged", (hub["name"], enforce)
             privileged = {label for label, level in levels.items() if level == "privileged"}
+            # Exactly what BinderHub needs privileged for: its builder's daemonsets.
             assert privileged and privileged <= BUILDER_DAEMONSETS, (hub["name"], levels)
+

@@ -15,7 +15,8 @@ Runs that reach the tasks handling secrets:
     chart air-gap folder built from the real upstream values and schemas (tests/standins/helm/build_airgap.py):
     the hub checks, the chart unpacking, module hub_values merging and validating every layer against the real
     z2jh and BinderHub schemas and writing the values files, and kubernetes.core.helm installing both releases
-    through the stand-in, which renders the real charts with the real helm (HELM_BIN). Succeeding: a first
+    through the stand-in, which renders the real charts with the real helm (HELM_BIN), and kubernetes.core.k8s
+    creating each hub's namespace in the k3s STAND-IN's API (tests/standins/k3s). Succeeding: a first
     install with --diff -vvv, then --check --diff -v after a change of every secret (the diff must say a secret
     changed, the end of the run warns about a plain-http hub on a network name). Failing: helm cannot reach the
     API (the rescue message must say which hub and why), a value the chart schema refuses, a network host
@@ -38,6 +39,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -45,6 +47,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UPSTREAM = os.path.join(os.path.dirname(REPO), "shared", "upstream")
 HELM_STANDIN = os.path.join(REPO, "tests", "standins", "helm", "helm")
+K3S_STANDIN = os.path.join(REPO, "tests", "standins", "k3s", "k3s")
 KUBECTL_STANDIN = os.path.join(REPO, "tests", "standins", "kubectl", "kubectl")
 BUILD_CHARTS = os.path.join(REPO, "tests", "standins", "helm", "build_airgap.py")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
@@ -83,6 +86,36 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_api(root):
+    """The k3s stand-in's server (tests/standins/k3s) on a free port of this machine, its data under root:
+    (process, kubeconfig path) once the API answers."""
+    binary = os.path.join(root, "k3s-standin")
+    with open(K3S_STANDIN, encoding="utf-8") as handle:
+        text = handle.read().replace('VERSION = "@VERSION@"', 'VERSION = "v1.31.4+k3s1"')
+    with open(binary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    port, kubeconfig = free_port(), os.path.join(root, "kubeconfig")
+    config = os.path.join(root, "k3s-config.yaml")
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write("node-name: lab-server\nhttps-listen-port: %d\ndata-dir: %s\nwrite-kubeconfig: %s\n"
+                     % (port, os.path.join(root, "k3s-data"), kubeconfig))
+    env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    log = open(os.path.join(root, "k3s-standin.log"), "w")
+    proc = subprocess.Popen([sys.executable, binary, "server", "--config", config], stdout=log,
+                            stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if os.path.exists(kubeconfig):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return proc, kubeconfig
+            except OSError:
+                pass
+        time.sleep(0.1)
+    proc.terminate()
+    raise AssertionError("the k3s stand-in's API did not start: %s" % open(log.name).read()[-2000:])
 
 
 def tls_key(marker):
@@ -160,11 +193,9 @@ class LocalLab:
                         "--helm-diff-version", "v3.9.14"] + charts, check=True, capture_output=True)
         self.state = os.path.join(self.root, "helm-state")
         os.makedirs(self.state)
-        # The stand-in's API check is a TCP connection to the kubeconfig's server: a listening socket answers.
-        self.api = socket.socket()
-        self.api.bind(("127.0.0.1", 0))
-        self.api.listen(50)
-        self.kubeconfig = self.write_kubeconfig("kubeconfig", self.api.getsockname()[1])
+        # The cluster's API: the k3s stand-in's server (namespaces for the hub role's namespace task, made with
+        # kubernetes.core.k8s; the helm stand-in only checks that it answers).
+        self.api, self.kubeconfig = start_api(self.root)
         self.unreachable_kubeconfig = self.write_kubeconfig("kubeconfig-down", free_port())
         self.values_file = os.path.join(self.root, "jupyter.values.yaml")
         self.inventory = os.path.join(self.root, "hosts.yml")
@@ -196,6 +227,7 @@ class LocalLab:
             "hub_kubeconfig": self.kubeconfig,
             "hub_helm_path": HELM_STANDIN,
             "hub_kubectl_path": KUBECTL_STANDIN,
+            "hub_server_packages": [],   # kubernetes.core.k8s runs in this Python, which has the client
             "hub_values_dir": os.path.join(self.root, "values"),
             "hub_health_check": False,
             "hub_check_config_on_controller": False,
@@ -216,7 +248,8 @@ class LocalLab:
                          "HELM_PLUGINS": os.path.join(self.root, "helm-plugins"), "HELM_STANDIN_REAL_HELM": REAL_HELM})
 
     def close(self):
-        self.api.close()
+        self.api.terminate()
+        self.api.wait(timeout=10)
 
 
 def open_lab(tmp_path):
@@ -249,6 +282,14 @@ def test_hubs_succeeding_at_v_and_vvv_show_no_secret_and_diff_says_a_secret_chan
     assert oct(os.stat(os.path.join(lab.root, "values", "jupyter.values.yaml")).st_mode & 0o777) == "0o600"
     # The loops name the hubs, not their entries.
     assert "(item=jupyter)" in out and "(item=binder)" in out
+    # Each hub's namespace, made in the API before its release, with the Pod Security labels of its kind.
+    import kubernetes  # the controller's client (requirements.txt), as kubernetes.core.k8s used it
+
+    api = kubernetes.client.CoreV1Api(kubernetes.config.new_client_from_config(lab.kubeconfig))
+    for name, enforce in (("jupyter", "restricted"), ("binder", "privileged")):
+        labels = api.read_namespace(name).metadata.labels
+        assert labels["pod-security.kubernetes.io/enforce"] == enforce, (name, labels)
+        assert labels["pod-security.kubernetes.io/warn"] == labels["pod-security.kubernetes.io/audit"] == "restricted"
 
     # Every secret changes and the hub moves to a network name with cluster_tls: none written on purpose;
     # --check --diff tells what would change.

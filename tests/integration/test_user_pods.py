@@ -9,6 +9,8 @@ validated strictly against the schemas of the inventory's Kubernetes (kubernetes
   affinity as the inventory asks for them;
 - the desktops' taint (as the k3s role sets it) is tolerated by exactly the profiles with `desktops: true`, and
   every pod that selects desktops tolerates it;
+- Pod Security: the namespace the hub role creates (the render's namespace.yaml) admits every user pod, and
+  every user pod meets restricted but for NFS shared folders;
 - a persistent Binder: the server BinderHub launches for a built image mounts the home at /home/jovyan, starts
   in the repository folder outside it, and BinderHub's builds put the repository in that folder
   (repo2docker --target-repo-dir); a public Binder keeps repo2docker's defaults and has no home.
@@ -17,6 +19,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -29,6 +32,9 @@ INVENTORIES = ["inventories/local", "inventories/examples/lab", "inventories/exa
 HOME = "/home/jovyan"
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.binder_names import binder_image_name  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "standins", "pod_security"))
+from pod_security import admits, restricted_problems  # noqa: E402 (the Pod Security admission stand-in)
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 pytestmark = [
@@ -191,11 +197,18 @@ def test_user_pods_of_every_hub(render_inventory, hub_python, inventory, hub_nam
         assert sorted(s["display_name"] or "" for s in out["servers"]) == sorted(n or "" for n in expected)
 
     storage_class = settings.get("cluster_homes_storage_class", "local-path")
+    with open(rendered / "namespace.yaml") as handle:
+        enforce = yaml.safe_load(handle)["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
     for server in out["servers"]:
         want = expected[server["display_name"]]
         pod, pvc = server["pod"], server["pvc"]
         label = "%s %s profile %s" % (inventory, hub_name, server["display_name"])
         validate(pod, version)
+        # Pod Security: the hub's namespace (as the hub role creates it) admits the pod; it meets restricted
+        # but for the NFS shared folders (hub_shared_volumes), which restricted does not allow.
+        assert admits(enforce, pod["spec"]), (label, enforce, restricted_problems(pod["spec"]))
+        nfs = {v["name"] for v in pod["spec"].get("volumes") or [] if "nfs" in v}
+        assert sorted(restricted_problems(pod["spec"])) == ["volume %s of type nfs" % n for n in sorted(nfs)], label
         container = the_container(pod)
         assert container["image"] == want["image"], label
 

@@ -27,6 +27,7 @@ def bhub(**extra):
 
 def test_good_entries_have_no_errors():
     assert hub_entry_errors([jhub(), bhub()]) == []
+    assert hub_entry_errors([jhub(pod_security="baseline"), bhub(pod_security="privileged")]) == []
     assert hub_entry_errors([]) == []
     assert hub_entry_errors(None) == []
 
@@ -58,6 +59,8 @@ def test_good_entries_have_no_errors():
     (jhub(auth={"type": "lti13", "client_id": "x"}), "auth type lti13 needs auth.issuer"),
     (jhub(image=42), "image must be a reference"),
     (jhub(profiles=[{"image": "x"}]), "each with a display_name"),
+    (jhub(pod_security="strict"), "pod_security (the Pod Security level its namespace enforces) must be one of "
+                                  "privileged, baseline, restricted, got 'strict'."),
     ("physics", "each hub entry must be a mapping"),
 ])
 def test_bad_entry_is_named_and_explained(entry, expected):
