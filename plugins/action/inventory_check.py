@@ -16,7 +16,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.versatile.jupyter.plugins.module_utils import inventory_check, k3s_names, openstack_nodes_plan
 
-ROLES = ("k3s", "node_prep", "cluster_services", "hub", "hub_images", "openstack_nodes")
+# cluster_defaults first: the roles' defaults read its inventory-wide settings (and its vars/main.yml, derived
+# from them, such as the registry password).
+ROLES = ("cluster_defaults", "k3s", "node_prep", "cluster_services", "hub", "hub_images", "openstack_nodes")
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 NODE_GROUPS = ("k3s_servers", "k3s_agents", "desktops")
 
@@ -135,9 +137,10 @@ class ActionModule(ActionBase):
     def _defaults(self):
         out = {}
         for role in ROLES:
-            path = os.path.join(ROLES_DIR, role, "defaults", "main.yml")
-            if os.path.isfile(path):
-                out.update(self._loader.load_from_file(path, trusted_as_template=True) or {})
+            for folder in ("defaults", "vars") if role == "cluster_defaults" else ("defaults",):
+                path = os.path.join(ROLES_DIR, role, folder, "main.yml")
+                if os.path.isfile(path):
+                    out.update(self._loader.load_from_file(path, trusted_as_template=True) or {})
         return out
 
     def run(self, tmp=None, task_vars=None):
