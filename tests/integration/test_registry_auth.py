@@ -44,7 +44,7 @@ PLAYBOOK = """
     - name: Write it
       ansible.builtin.include_role:
         name: versatile.jupyter.cluster_services
-        tasks_from: registry_auth.yml
+        tasks_from: registry_auth
 """
 
 
