@@ -7,6 +7,7 @@ refused before any state changes, and an unreachable API server failing like hel
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -105,6 +106,27 @@ def test_diff_needs_the_plugin(env):
     result = helm(env, "diff", "upgrade", "rel", env["chart"])
     assert result.returncode == 1 and 'unknown command "diff"' in result.stderr
     assert helm(env, "plugin", "list").stdout.strip() == "NAME\tVERSION\tDESCRIPTION"
+
+
+def test_plugin_install_links_a_folder_and_uninstall_removes_it(env):
+    # kubernetes.core.helm_plugin's calls: install from a local folder (linked, as helm 3 does), refused a second
+    # time with helm's "plugin already exists" (the module's "already installed"), then uninstall by name.
+    shutil.rmtree(os.path.join(env["HELM_PLUGINS"], "diff"))
+    source = os.path.join(env["tmp"], "unpacked", "diff")
+    os.makedirs(source)
+    with open(os.path.join(source, "plugin.yaml"), "w") as handle:
+        handle.write("name: diff\nversion: 3.9.15\nusage: stand-in\n")
+    installed = helm(env, "plugin", "install", source)
+    assert installed.returncode == 0 and "Installed plugin: diff" in installed.stdout, installed.stderr
+    assert os.readlink(os.path.join(env["HELM_PLUGINS"], "diff")) == source
+    assert "diff\t3.9.15\tstand-in" in helm(env, "plugin", "list").stdout
+    again = helm(env, "plugin", "install", source)
+    assert again.returncode == 1 and "plugin already exists" in again.stderr
+    removed = helm(env, "plugin", "uninstall", "diff")
+    assert removed.returncode == 0 and not os.path.lexists(os.path.join(env["HELM_PLUGINS"], "diff"))
+    assert os.path.isfile(os.path.join(source, "plugin.yaml"))  # the folder itself stays, as with helm
+    missing = helm(env, "plugin", "uninstall", "diff")
+    assert missing.returncode == 1 and "plugin: diff not found" in missing.stderr
 
 
 def test_schema_error_changes_nothing(env):
