@@ -3,10 +3,14 @@
 
     # k3s-ansible is read, never copied into this repository: put a checkout of it anywhere, e.g. with git
     #   git clone https://github.com/k3s-io/k3s-ansible /tmp/k3s-ansible
+    # Its roles need the Python library netaddr on the controller (filter ansible.utils.ipwrap), which this
+    # collection does not: install it beside, not into, the project's venv, e.g.
+    #   pip install --target /tmp/k3s-peer-lib netaddr==1.3.0; export PYTHONPATH=/tmp/k3s-peer-lib
     source scripts/lib.sh; ensure_venv requirements.txt requirements-test.txt; link_collection
     export CONTAINERS_CONF=$PWD/tests/containers/containers.conf
     python3 benchmarks/k3s_peer.py --peer /tmp/k3s-ansible                   # 1+2 and 1+8, 2 rounds each
     python3 benchmarks/k3s_peer.py --peer /tmp/k3s-ansible --agents 2 --rounds 3 --top 25
+    python3 benchmarks/k3s_peer.py --peer /tmp/k3s-ansible --agents 2 --also /tmp/before  # and another checkout
 
 For each size and round, on fresh privileged systemd containers of localhost/debian-systemd:bookworm (the same
 names, image and network for both tools, benchmarks/k3s.py's start()), each tool converges the nodes twice
@@ -24,7 +28,8 @@ controller's ~/.kube/config).
 
 Prints each run (wall, changed, tasks executed/skipped per host, `podman exec` round trips per host, load),
 then per size the medians and the ratios collection / k3s-ansible, and with --top the collection's costliest
-tasks (all hosts of a task together, the median round).
+tasks (all hosts of a task together, the median round). --also adds other checkouts of the collection (an
+earlier commit, to see a change's effect) to the same alternation, each run from its own folder and ansible.cfg.
 """
 import argparse
 import datetime
@@ -41,6 +46,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from k3s import REPO, VERSION, exec_calls, inventory, spread, stamp, start, stop  # noqa: E402  (beside this one)
 
 PEER_TOKEN = "peer-benchmark-token"  # k3s-ansible's inventory needs one (its sample: "changeme!")
+PEER = "k3s-ansible"
+
+
+def label(tool):
+    return PEER if tool == PEER else "collection" if tool == REPO else f"collection at {tool}"
 
 
 def airgap_folder(workdir):
@@ -64,9 +74,9 @@ def peer_inventory(path, servers, agents, airgap, workdir):
         json.dump(hosts, f)
 
 
-def playbook(paths, inv, names, cache, cwd, extra_env=None):
+def playbook(paths, inv, names, cache, cwd, repo=REPO, extra_env=None):
     """One ansible-playbook run: wall time, stats per host, podman exec calls per host, task durations."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(repo, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json",
                ANSIBLE_CACHE_PLUGIN_CONNECTION=cache, ANSIBLE_HOST_KEY_CHECKING="0", **(extra_env or {}))
     load_before = os.getloadavg()[0]
@@ -124,6 +134,7 @@ def describe(label, res, servers, agents):
 
 
 def tool_run(tool, args, size, workdir, airgap):
+    """tool: k3s-ansible, or the folder of a checkout of the collection."""
     """Fresh containers, first converge, re-run, containers removed: (first, again)."""
     servers, agents, network = size
     names = [*servers, *agents]
@@ -133,22 +144,22 @@ def tool_run(tool, args, size, workdir, airgap):
         start(names, network)
         results = []
         for _ in ("first", "again"):
-            if tool == "collection":
+            if tool != PEER:
                 inv = os.path.join(workdir, "collection.json")
                 inventory(inv, servers, agents, airgap, workdir)
                 results.append(combine([
-                    playbook([os.path.join(REPO, "playbooks", name)], inv, names, cache, REPO)
+                    playbook([os.path.join(tool, "playbooks", name)], inv, names, cache, tool, repo=tool)
                     for name in ("nodes.yml", "k3s.yml")]))
             else:
                 inv = os.path.join(workdir, "peer.json")
                 peer_inventory(inv, servers, agents, airgap, workdir)
                 results.append(combine([
                     playbook([os.path.join(args.peer, "playbooks", "site.yml")], inv, names, cache, args.peer,
-                             {"ANSIBLE_ROLES_PATH": os.path.join(args.peer, "roles")})]))
+                             extra_env={"ANSIBLE_ROLES_PATH": os.path.join(args.peer, "roles")})]))
     finally:
         stop(names, network)
         shutil.rmtree(cache, ignore_errors=True)
-    print(f"  {tool}:", flush=True)
+    print(f"  {label(tool)}:", flush=True)
     describe("first converge", results[0], servers, agents)
     describe("re-run        ", results[1], servers, agents)
     return results
@@ -167,27 +178,30 @@ def measure(args, n_agents, workdir, airgap):
     prefix = f"k3speer1x{n_agents}"
     size = ([f"{prefix}-server1"], [f"{prefix}-agent{i}" for i in range(1, n_agents + 1)], f"{prefix}-net")
     print(f"1 server + {n_agents} agents:", flush=True)
-    runs = {"collection": [], "k3s-ansible": []}
+    tools = [REPO, *args.also, PEER]
+    runs = {tool: [] for tool in tools}
     for rnd in range(args.rounds):
-        order = ["collection", "k3s-ansible"] if rnd % 2 == 0 else ["k3s-ansible", "collection"]
-        print(f" round {rnd + 1} ({order[0]} first):", flush=True)
+        order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
+        print(f" round {rnd + 1} ({label(order[0])} first):", flush=True)
         for tool in order:
             runs[tool].append(tool_run(tool, args, size, workdir, airgap))
     med = {tool: [statistics.median(r[i]["wall"] for r in rs) for i in (0, 1)] for tool, rs in runs.items()}
-    ours, peer = med["collection"], med["k3s-ansible"]
-    k3s_only = [statistics.median(r[i]["parts"][1] for r in runs["collection"]) for i in (0, 1)]
-    print(f" 1+{n_agents} medians of {args.rounds} alternated rounds:", flush=True)
-    print(f"  first converge: collection {ours[0]:.1f} s (k3s.yml alone {k3s_only[0]:.1f} s), k3s-ansible "
-          f"{peer[0]:.1f} s: ratio {ours[0] / peer[0]:.2f} (target <= 1.00; k3s.yml alone {k3s_only[0] / peer[0]:.2f})")
-    print(f"  re-run:         collection {ours[1]:.1f} s (k3s.yml alone {k3s_only[1]:.1f} s), k3s-ansible "
-          f"{peer[1]:.1f} s: ratio {ours[1] / peer[1]:.2f} (target <= 0.50; k3s.yml alone {k3s_only[1] / peer[1]:.2f})",
-          flush=True)
+    peer = med[PEER]
+    print(f" 1+{n_agents} medians of {args.rounds} alternated rounds (k3s-ansible: first {peer[0]:.1f} s, "
+          f"re-run {peer[1]:.1f} s):", flush=True)
+    for tool in tools[:-1]:
+        ours = med[tool]
+        k3s_only = [statistics.median(r[i]["parts"][1] for r in runs[tool]) for i in (0, 1)]
+        print(f"  {label(tool)}: first converge {ours[0]:.1f} s (k3s.yml alone {k3s_only[0]:.1f} s), ratio "
+              f"{ours[0] / peer[0]:.2f} (target <= 1.00; k3s.yml alone {k3s_only[0] / peer[0]:.2f}); re-run "
+              f"{ours[1]:.1f} s (k3s.yml alone {k3s_only[1]:.1f} s), ratio {ours[1] / peer[1]:.2f} (target <= 0.50; "
+              f"k3s.yml alone {k3s_only[1] / peer[1]:.2f})", flush=True)
     if args.top:
-        for i, label in ((0, "first converge"), (1, "re-run")):
-            print(f"  collection's costliest tasks, {label} (median round, all hosts of a task together):")
-            for name, secs in top_tasks([r[i] for r in runs["collection"]], args.top):
+        for i, what in ((0, "first converge"), (1, "re-run")):
+            print(f"  collection's costliest tasks, {what} (median round, all hosts of a task together):")
+            for name, secs in top_tasks([r[i] for r in runs[REPO]], args.top):
                 print(f"    {secs:7.2f} s  {name[:100]}")
-    return ours, peer
+    return med[REPO], peer
 
 
 def main():
@@ -196,10 +210,22 @@ def main():
     parser.add_argument("--agents", type=int, nargs="+", default=[2, 8], help="agent counts to measure")
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per size (each tool once a round)")
     parser.add_argument("--top", type=int, default=0, help="list the collection's N costliest tasks")
+    parser.add_argument("--also", nargs="*", default=[], help="other checkouts of the collection to measure")
     args = parser.parse_args()
     args.peer = os.path.abspath(args.peer)
+    args.also = [os.path.abspath(path) for path in args.also]
+    for path in args.also:
+        link = os.path.join(path, ".ansible", "collections", "ansible_collections", "versatile")
+        os.makedirs(link, exist_ok=True)
+        if not os.path.islink(os.path.join(link, "jupyter")):
+            os.symlink(path, os.path.join(link, "jupyter"))
     if not os.path.isfile(os.path.join(args.peer, "playbooks", "site.yml")):
         sys.exit(f"--peer {args.peer}: no playbooks/site.yml there; give a checkout of k3s-ansible")
+    try:
+        import netaddr  # noqa: F401  (k3s-ansible's ansible.utils.ipwrap needs it on the controller)
+    except ImportError:
+        sys.exit("k3s-ansible needs the Python library netaddr on the controller (its roles use ansible.utils.ipwrap):"
+                 " pip install --target DIR netaddr, then export PYTHONPATH=DIR (see the top of this file)")
     print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine); "
           f"{stamp()}", flush=True)
     rows = []

@@ -60,11 +60,13 @@ def file_state(path):
 
 
 def directory_state(path):
-    """Whether a folder exists and the sorted names in it."""
+    """Whether a folder exists, the sorted names in it, its mode (octal string), uid and gid."""
     try:
-        return {"exists": True, "entries": sorted(os.listdir(path))}
+        info = os.stat(path)
+        return {"exists": True, "entries": sorted(os.listdir(path)), "mode": "%04o" % stat.S_IMODE(info.st_mode),
+                "uid": info.st_uid, "gid": info.st_gid}
     except OSError:
-        return {"exists": False, "entries": []}
+        return {"exists": False, "entries": [], "mode": "", "uid": -1, "gid": -1}
 
 
 def _run(argv):

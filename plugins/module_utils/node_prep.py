@@ -125,6 +125,17 @@ def k3s_dropin_content(args):
     return "\n".join(lines) + "\n"
 
 
+# The k3s units and the states in which `systemctl try-restart` restarts a unit (it runs or is starting).
+K3S_UNITS = ("k3s.service", "k3s-agent.service")
+RUNNING_STATES = ("active", "activating", "reloading")
+
+
+def unit_running(active_states):
+    """Whether `systemctl show --property=ActiveState --value UNIT...` output names a running (or starting) unit:
+    only a k3s that runs must restart to read a changed drop-in; a unit not installed reports inactive."""
+    return any(state in RUNNING_STATES for state in active_states.split())
+
+
 # --- firewall ---------------------------------------------------------------------------------------
 
 def parse_source(text, what):

@@ -78,10 +78,12 @@ files:
   type: dict
   sample: {/etc/rancher/k3s/config.yaml: {exists: true, sha256: 9f86d0, mode: "0600", uid: 0, gid: 0}}
 directories:
-  description: For each folder, whether it exists and the sorted names it holds (entries).
+  description: For each folder, whether it exists, the sorted names it holds (entries), its mode (octal string),
+    uid and gid.
   returned: always
   type: dict
-  sample: {/var/lib/rancher/k3s/agent/images: {exists: true, entries: [k3s-airgap-images-amd64.tar.zst]}}
+  sample: {/var/lib/rancher/k3s/agent/images: {exists: true, entries: [k3s-airgap-images-amd64.tar.zst], mode: "0755",
+                                               uid: 0, gid: 0}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule

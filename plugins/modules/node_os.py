@@ -217,6 +217,10 @@ k3s_config_changed:
   description: The k3s drop-in file changed (k3s must restart to read it).
   returned: always
   type: bool
+k3s_running:
+  description: A k3s unit (C(k3s) or C(k3s-agent)) runs or is starting, so a changed drop-in needs its restart.
+  returned: always
+  type: bool
 '''
 
 import os
@@ -415,6 +419,15 @@ def in_container():
     return any(os.path.exists(path) for path in ("/run/systemd/container", "/.dockerenv", "/run/.containerenv"))
 
 
+def k3s_running(node):
+    systemctl = node.module.get_bin_path("systemctl")
+    if not systemctl:
+        return False
+    out = node.run([systemctl, "show", "--property=ActiveState", "--value"] + list(node_prep.K3S_UNITS),
+                   check=False)[1]
+    return node_prep.unit_running(out)
+
+
 def service_ok(node, name, container):
     if not name or container:
         return True
@@ -468,8 +481,8 @@ def main():
     active = firewall(node, p)
     data_dir(node, p["data_dir"])
     result = dict(changed=bool(node.changes), changes=node.changes, container=container, host_sysctls=host_sysctls,
-                  firewall=active,
-                  k3s_config_changed=k3s_changed, missing_packages=missing_packages(node, p["packages"]),
+                  firewall=active, k3s_config_changed=k3s_changed, k3s_running=k3s_running(node),
+                  missing_packages=missing_packages(node, p["packages"]),
                   service_ok=service_ok(node, p["service"], container))
     if module._diff:
         summary = [{"before": "", "after": "\n".join(node.changes) + "\n", "after_header": "changes"}]

@@ -45,8 +45,11 @@ def test_file_state_reports_checksum_mode_and_owner(tmp_path):
 def test_directory_state(tmp_path):
     (tmp_path / "b.tar").write_text("x")
     (tmp_path / "a.tar.zst").write_text("x")
-    assert kn.directory_state(str(tmp_path)) == {"exists": True, "entries": ["a.tar.zst", "b.tar"]}
-    assert kn.directory_state(str(tmp_path / "none")) == {"exists": False, "entries": []}
+    os.chmod(tmp_path, 0o750)
+    assert kn.directory_state(str(tmp_path)) == {"exists": True, "entries": ["a.tar.zst", "b.tar"], "mode": "0750",
+                                                 "uid": os.getuid(), "gid": os.getgid()}
+    assert kn.directory_state(str(tmp_path / "none")) == {"exists": False, "entries": [], "mode": "", "uid": -1,
+                                                          "gid": -1}
 
 
 def test_node_state_asks_k3s_and_systemctl_once_each(tmp_path):

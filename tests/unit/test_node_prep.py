@@ -118,6 +118,15 @@ def test_kubelet_args_for_a_desktop_and_a_server():
     assert np.k3s_dropin_content([]) == ""
 
 
+def test_k3s_restarts_for_a_new_drop_in_only_when_a_unit_runs_or_starts():
+    # `systemctl show --property=ActiveState --value k3s.service k3s-agent.service` output: one value a unit.
+    assert np.unit_running("inactive\n\nactive\n")
+    assert np.unit_running("activating\n\ninactive\n")        # an agent still joining restarts too (try-restart)
+    assert not np.unit_running("inactive\n\ninactive\n")      # no k3s installed yet: a first converge
+    assert not np.unit_running("failed\n\ninactive\n")
+    assert not np.unit_running("")
+
+
 def test_agent_opens_node_ports_to_known_nodes_only():
     wanted = rules(is_server=False)
     assert (None, "tcp", ("80",)) in wanted and (None, "tcp", ("443",)) in wanted

@@ -33,6 +33,10 @@ def test_config_files_are_private(host, name):
 
 def test_images_archive_in_place(host):
     assert host.file("/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.gz").is_file
+    # The images archive's copy makes its folders, the configuration folder has a task of its own: root's, 0755.
+    for path in ("/var/lib/rancher/k3s/agent/images", "/var/lib/rancher/k3s/agent", "/etc/rancher/k3s"):
+        folder = host.file(path)
+        assert folder.is_directory and folder.user == "root" and folder.mode == 0o755, path
 
 
 def test_server_config(host, name):
