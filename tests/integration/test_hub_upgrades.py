@@ -1,12 +1,15 @@
 """Hub upgrades with playbooks/hubs.yml: the helm diff in --check --diff, the image pre-pull, the report of users
-still on an old image, and a failed upgrade rolled back while the other hub stays as it was.
+still on an old image, and a failed upgrade rolled back while the hubs after it stay as they were.
 
 The real playbook on localhost with the stand-ins of test_no_secrets.py's LocalLab: the helm STAND-IN
 (tests/standins/helm, rendering the REAL upstream chart with the real helm binary, keeping revisions, and, for a
 release listed in fail-wait.json, failing --wait and rolling back as helm --atomic does) and the kubectl STAND-IN
 (tests/standins/kubectl: `get pods` from a JSON file standing in for the user pods of a live cluster).
+Three runs: three hubs installed; --check --diff of one changed hub; one run that upgrades a hub, fails on the
+next (rolled back) and leaves the third as it was.
 No backup service runs on this machine: the backup before an upgrade is reported as missing (a warning naming the
-hub), never for a new hub; the snapshot itself is the backup role's (molecule/backup).
+hub), never for a new hub. The snapshot itself, taken by the backup role's service before helm upgrades the
+release, is checked by molecule/backup (files/hub_upgrade.py, which reuses this module's helpers).
 """
 import json
 import os
@@ -32,14 +35,18 @@ def user_pod(user, image, namespace="physics"):
             "spec": {"containers": [{"name": "notebook", "image": image}]}}
 
 
-@pytest.fixture
-def lab(tmp_path):
-    environment = open_lab(tmp_path)
-    # The helm-diff plugin, as cluster_services installs it (the stand-in's `diff upgrade` needs it to be there).
+def add_diff_plugin(environment):
+    """The helm-diff plugin, as cluster_services installs it (the stand-in's `diff upgrade` needs it to be there)."""
     plugin = os.path.join(environment.root, "helm-plugins", "diff")
     os.makedirs(plugin)
     with open(os.path.join(plugin, "plugin.yaml"), "w") as handle:
         handle.write("name: diff\nversion: 3.9.14\nusage: stand-in\n")
+    return environment
+
+
+@pytest.fixture
+def lab(tmp_path):
+    environment = add_diff_plugin(open_lab(tmp_path))
     yield environment
     environment.close()
 
@@ -54,38 +61,53 @@ def manifest_objects(text):
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
+def write_pods(lab, pods):
+    with open(os.path.join(lab.root, "pods.json"), "w") as handle:
+        json.dump(pods, handle)
+
+
 def test_image_rollout_diff_prepull_report_and_rollback(lab):
-    # Two hubs installed: no backup is asked for a new hub, and nobody runs a server yet.
-    lab.write(MARKERS, hubs=[hub("physics", "2026.10"), hub("chem", "2026.10")])
+    # Three hubs installed: no backup is asked for a new hub; nobody runs a server on physics yet, dora runs one on
+    # bio with the image it offers.
+    dora = user_pod("dora", BASE + ":2026.10", "bio")
+    write_pods(lab, [dora])
+    lab.write(MARKERS, hubs=[hub("physics", "2026.10"), hub("chem", "2026.10"), hub("bio", "2026.10")])
     rc, out = lab.run("playbooks/hubs.yml")
     assert rc == 0, out[-6000:]
     assert "without a backup" not in out, out[-4000:]
     assert "Hub physics: every running user server (0) runs an image the hub offers." in out, out[-4000:]
+    assert "Hub bio: every running user server (1) runs an image the hub offers." in out, out[-4000:]
     first = releases(lab)
-    assert {key: rel["revision"] for key, rel in first.items()} == {"physics/physics": "1", "chem/chem": "1"}
+    assert {key: rel["revision"] for key, rel in first.items()} == {
+        "physics/physics": "1", "chem/chem": "1", "bio/bio": "1"}
 
-    # physics moves to a new image while alice and bob run servers on the old one and carl on the new.
-    with open(os.path.join(lab.root, "pods.json"), "w") as handle:
-        json.dump([user_pod("alice", BASE + ":2026.10"), user_pod("bob", BASE + ":2026.10"),
-                   user_pod("carl", BASE + ":2026.11"), user_pod("dora", BASE + ":2026.10", "chem")], handle)
-    lab.write(MARKERS, hubs=[hub("physics", "2026.11"), hub("chem", "2026.10")])
-
-    # --check --diff: the helm diff of physics only, nothing released.
+    # --check --diff of a new image for physics: its helm diff only, nothing released.
+    lab.write(MARKERS, hubs=[hub("physics", "2026.11"), hub("chem", "2026.10"), hub("bio", "2026.10")])
     rc, out = lab.run("playbooks/hubs.yml", "--check", "--diff")
     assert rc == 0, out[-6000:]
     assert_no_marker(out, "hubs.yml --check --diff (image change)")
     assert "physics, physics: value singleuser.image.tag has changed" in out, out[-6000:]
-    assert "chem, chem: value" not in out
+    assert "chem, chem: value" not in out and "bio, bio: value" not in out
     assert releases(lab) == first
 
-    # The upgrade: a warning that no backup service exists (named hub), the hook pre-puller of the new image in
-    # the release (a pre-upgrade hook: helm waits for it before the hub changes), the users on the old image.
+    # One run: physics upgraded, then chem fails and is rolled back, and bio is left as it was.
+    # physics moves to a new image while alice and bob run servers on the old one and carl on the new: a warning
+    # that no backup service exists (named hub), the hook pre-puller of the new image in the release (a
+    # pre-upgrade hook: helm waits for it before the hub changes), the users on the old image.
+    # chem's pods never become ready: helm --atomic rolls it back; the play names it, and bio, changed as well,
+    # is not touched.
+    write_pods(lab, [user_pod("alice", BASE + ":2026.10"), user_pod("bob", BASE + ":2026.10"),
+                     user_pod("carl", BASE + ":2026.11"), dora])
+    with open(os.path.join(lab.state, "fail-wait.json"), "w") as handle:
+        json.dump(["chem/chem"], handle)
+    lab.write(MARKERS, hubs=[hub("physics", "2026.11"), hub("chem", "2026.12"), hub("bio", "2026.12")])
     rc, out = lab.run("playbooks/hubs.yml")
-    assert rc == 0, out[-6000:]
+    assert rc != 0, out[-6000:]
+    assert_no_marker(out, "hubs.yml with an upgrade and a failed upgrade")
     assert "WARNING: hub physics changes without a backup of its database first" in out, out[-6000:]
-    assert "hub chem changes" not in out
+    assert "hub bio changes" not in out
     after = releases(lab)
-    assert after["physics/physics"]["revision"] == "2" and after["chem/chem"]["revision"] == "1"
+    assert after["physics/physics"]["revision"] == "2"
     pullers = {obj["metadata"]["name"]: obj for obj in manifest_objects(after["physics/physics"]["manifest"])
                if obj.get("kind") == "DaemonSet" and "image-puller" in obj["metadata"]["name"]}
     assert set(pullers) == {"hook-image-puller", "continuous-image-puller"}, sorted(pullers)
@@ -95,20 +117,10 @@ def test_image_rollout_diff_prepull_report_and_rollback(lab):
     assert ("Hub physics: 2 user server(s) still run an image the hub no longer offers (it offers "
             + BASE + ":2026.11); they move to it at their next start: alice on " + BASE + ":2026.10; bob on "
             + BASE + ":2026.10") in out, out[-6000:]
-    assert "Hub chem: every running user server (1) runs an image the hub offers." in out
-
-    # A failed upgrade of physics: helm --atomic rolls it back; the play names it and leaves chem as it was.
-    with open(os.path.join(lab.state, "fail-wait.json"), "w") as handle:
-        json.dump(["physics/physics"], handle)
-    lab.write(MARKERS, hubs=[hub("physics", "2026.12"), hub("chem", "2026.12")])
-    rc, out = lab.run("playbooks/hubs.yml")
-    assert rc != 0, out[-6000:]
     flat = " ".join(out.split())
-    assert "Hub physics: helm could not install or upgrade release physics in namespace physics" in flat, flat[-4000:]
+    assert "Hub chem: helm could not install or upgrade release chem in namespace chem" in flat, flat[-4000:]
     assert "has been rolled back due to atomic being set" in flat
-    assert "Left as they were: chem." in flat
-    assert_no_marker(out, "hubs.yml with a failed upgrade")
-    failed = releases(lab)
-    assert failed["physics/physics"]["revision"] == "4"  # 3 failed, 4 the rollback to 2
-    assert failed["physics/physics"]["values"] == after["physics/physics"]["values"]
-    assert failed["chem/chem"] == after["chem/chem"]
+    assert "Done before it in this run: physics. Left as they were: bio." in flat, flat[-4000:]
+    assert after["chem/chem"]["revision"] == "3"  # 2 failed, 3 the rollback to 1
+    assert after["chem/chem"]["values"] == first["chem/chem"]["values"]
+    assert after["bio/bio"] == first["bio/bio"]
