@@ -204,7 +204,7 @@ host_sysctls:
   description:
     - On a container node, the whole-machine kernel parameters of O(sysctls) (C(vm.*), C(kernel.*) outside the
       IPC and UTS namespaces) whose running value differs, as C(name=value). They are written to O(sysctl_file)
-      but not set: setting them would change the host's kernel. The host must set them.
+      but not set (setting them would change the host's kernel). The host must set them.
   returned: always
   type: list
   elements: str
