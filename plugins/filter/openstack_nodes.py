@@ -15,6 +15,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.openstack_nodes_
     missing_attachments,
     missing_floating_ips,
     plan,
+    servers_in_error,
 )
 
 
@@ -41,6 +42,10 @@ def openstack_nodes_missing_floating_ips(desired, servers):
     return missing_floating_ips(desired, servers)
 
 
+def openstack_nodes_in_error(desired, servers):
+    return servers_in_error(desired, servers)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -48,4 +53,5 @@ class FilterModule(object):
             "openstack_nodes_hosts": openstack_nodes_hosts,
             "openstack_nodes_missing_attachments": openstack_nodes_missing_attachments,
             "openstack_nodes_missing_floating_ips": openstack_nodes_missing_floating_ips,
+            "openstack_nodes_in_error": openstack_nodes_in_error,
         }

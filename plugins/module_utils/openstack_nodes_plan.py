@@ -242,3 +242,21 @@ def missing_floating_ips(desired, servers):
         if entry.get("floating_ip") and server is not None and _addresses(server)[1] is None:
             missing.append(entry)
     return missing
+
+
+def servers_in_error(desired, servers):
+    """The planned servers that exist in status ERROR, in plan order: [{name, fault}], fault being the message Nova
+    gives (its ``fault.message``), or "" when it gives none.
+
+    desired: plan entries; servers: as openstack.cloud.server_info returns them.
+    """
+    by_name = dict((s.get("name"), s) for s in servers)
+    found = []
+    for entry in desired:
+        server = by_name.get(entry["name"])
+        if server is None or str(server.get("status") or "").upper() != "ERROR":
+            continue
+        fault = server.get("fault")
+        message = fault.get("message") if isinstance(fault, dict) else None
+        found.append({"name": entry["name"], "fault": str(message or "")})
+    return found

@@ -9,6 +9,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.openstack_nodes_
     missing_attachments,
     missing_floating_ips,
     plan,
+    servers_in_error,
 )
 
 GROUPS = [
@@ -145,3 +146,14 @@ def test_missing_attachments_and_floating_ips():
     assert [d["name"] for d in missing_floating_ips(desired, servers)] == ["demo-server-1"]
     servers[0]["addresses"] = {"demo-net": [{"addr": "203.0.113.5", "version": 4, "OS-EXT-IPS:type": "floating"}]}
     assert missing_floating_ips(desired, servers) == []
+
+
+def test_servers_in_error_in_plan_order_with_their_fault():
+    desired = plan("demo", GROUPS, [], "demo-net")["desired"]
+    servers = [{"name": "demo-agent-2", "status": "ERROR", "fault": {"code": 500, "message": "No valid host"}},
+               {"name": "demo-server-1", "status": "ACTIVE", "fault": None},
+               {"name": "demo-agent-1", "status": "error"},
+               {"name": "other-cluster-1", "status": "ERROR", "fault": {"message": "not ours"}}]
+    assert servers_in_error(desired, servers) == [{"name": "demo-agent-1", "fault": ""},
+                                                  {"name": "demo-agent-2", "fault": "No valid host"}]
+    assert servers_in_error(desired, servers[1:2]) == []

@@ -135,6 +135,11 @@ class Cloud:
         self.security_group_rules = {}
         self.floatingips = {}
         self.volumes = {}
+        # Faults a test injects, by server name. boot_faults: the server goes to ERROR at boot with this fault
+        # message (as Nova's "No valid host was found"): no port, no volume, no sshd. create_faults: the request
+        # that creates it fails once with HTTP 500 and this message (a cloud API failing in the middle of a run).
+        self.boot_faults = {}
+        self.create_faults = {}
         for index, flavor in enumerate(DEFAULT_FLAVORS, start=1):
             fid = str(index)
             self.flavors[fid] = dict(flavor, id=fid)
@@ -345,6 +350,8 @@ class Cloud:
                        for entries in self.server_addresses(server).values() for entry in entries])
 
     def create_server(self, body):
+        if body.get("name") in self.create_faults:
+            raise ApiError(500, self.create_faults.pop(body["name"]))
         flavor_ref = str(body.get("flavorRef", ""))
         flavor = self.flavors.get(flavor_ref.rsplit("/", 1)[-1])
         if flavor is None:
@@ -385,6 +392,12 @@ class Cloud:
         networks = body.get("networks")
         if networks in (None, "auto", "none") or not networks:
             raise ApiError(400, "the stand-in needs an explicit network for every server")
+        if body["name"] in self.boot_faults:
+            server.update({"status": "ERROR", "OS-EXT-STS:vm_state": "error", "OS-EXT-STS:power_state": 0,
+                           "OS-SRV-USG:launched_at": None,
+                           "fault": {"code": 500, "message": self.boot_faults[body["name"]], "created": _now()}})
+            self.servers[sid] = server
+            return server
         for nic in networks:
             if nic.get("port"):
                 port = self.ports[nic["port"]]
