@@ -5,6 +5,8 @@
                     local-path provisioner names them, and a k3s SQLite datastore (WAL mode, kine's table).
 `state.py manifest` prints every file's type, mode, owner and sha256 (SQLite databases by integrity check and
                     rows instead of bytes) as JSON, for before/after comparisons.
+`state.py login NAME` adds user NAME to the hub database, as the hub does at a first login.
+`state.py db PATH`  prints one SQLite database's integrity check and rows as JSON.
 """
 import hashlib
 import json
@@ -109,5 +111,18 @@ def manifest():
     print(json.dumps({"files": files, "databases": dbs}, sort_keys=True))
 
 
+def login(name):
+    db = sqlite3.connect(HUB_DB)
+    try:
+        db.execute("INSERT INTO users (name, admin, created) VALUES (?, 0, datetime('now'))", (name,))
+        db.commit()
+    finally:
+        db.close()
+
+
+def database(path):
+    print(json.dumps(rows(path), sort_keys=True))
+
+
 if __name__ == "__main__":
-    {"layout": layout, "manifest": manifest}[sys.argv[1]]()
+    {"layout": layout, "manifest": manifest, "login": login, "db": database}[sys.argv[1]](*sys.argv[2:])
