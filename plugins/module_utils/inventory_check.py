@@ -325,8 +325,9 @@ def audit_problems(inv):
     if not truthy(inv.get("k3s_audit_log", True)):
         return []
     out = []
-    for var in ("k3s_audit_log_path", "k3s_audit_policy_file"):
-        value = inv.get(var, "/")
+    for var, default in (("k3s_audit_log_path", "/var/lib/rancher/k3s/server/logs/audit.log"),
+                         ("k3s_audit_policy_file", "/etc/rancher/k3s/audit-policy.yaml")):
+        value = inv.get(var, default)
         if var not in inv.bad_types and (not isinstance(value, str) or not value.startswith("/")
                                          or value.endswith("/")):
             out.append("%s must be the absolute path of a file on the servers; it is %r." % (var, value))
@@ -478,7 +479,7 @@ def _image_refs(hub):
 def pod_security_problems(inv):
     """The Pod Security admission labels the hub role puts on the hubs' namespaces."""
     out = []
-    levels = inv.get("hub_pod_security_levels", {})
+    levels = inv.get("hub_pod_security_levels", {"jupyterhub": "restricted", "binderhub": "privileged"})
     if isinstance(levels, dict) and "hub_pod_security_levels" not in inv.bad_types:
         for kind in ("jupyterhub", "binderhub"):
             if levels.get(kind) not in POD_SECURITY_LEVELS:
