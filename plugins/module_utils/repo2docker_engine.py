@@ -5,8 +5,9 @@
 (``engine_ping``) and what it knows of an image (``engine_image``), through the Docker SDK for Python (the
 ``docker`` package repo2docker itself is built on), against docker or podman's Docker-compatible socket.
 
-Without the SDK this file still imports: a build host without it can check pushed images in their registry
-(check mode), and the first call that needs an engine says what to install.
+The SDK is imported by the first call that needs an engine, not with this file: importing it costs about half a
+second, which a check of pushed images in their registry (no engine) does not pay, and a build host without it
+can still run that check; the error then says what to install.
 
 Plain functions, no Ansible import: unit-tested in tests/unit/test_repo2docker_engine.py.
 """
@@ -19,12 +20,6 @@ import os
 import sys
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_errors import Repo2DockerError
-
-try:
-    import docker
-    import requests  # the SDK's HTTP library: a socket that does not answer raises its errors
-except ImportError:  # the build host lacks the SDK: engine_client says so when an engine is needed
-    docker = None
 
 DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock")
 SCHEMES = ("unix://", "tcp://", "http://")
@@ -44,16 +39,25 @@ def find_engine_host(engine_host=None, environ=None):
                            "docker or podman's Docker API socket (%s)" % " or ".join(DEFAULT_SOCKETS))
 
 
+def _sdk():
+    """(docker, requests): the Docker SDK and its HTTP library, imported now, or Repo2DockerError(no_engine)."""
+    try:
+        import docker  # pylint: disable=import-outside-toplevel
+        import requests  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise Repo2DockerError("no_engine", "the Docker SDK for Python (the docker package, which repo2docker "
+                               "depends on) is missing for %s: install python3-docker or pip install docker"
+                               % sys.executable)
+    return docker, requests
+
+
 def engine_client(engine_host, timeout=30):
     """A Docker SDK ``APIClient`` for ``engine_host`` that has answered ``/_ping``, speaking the API version the
     engine announces there (as the docker CLI negotiates: docker 29 refuses versions below 1.44, podman serves
     1.41). The SDK's own ``version="auto"`` asks ``/version`` instead, which podman answers in about a second."""
     if not engine_host.startswith(SCHEMES):
         raise Repo2DockerError("no_engine", "engine_host %r: expected unix:///path or tcp://host:port" % engine_host)
-    if docker is None:
-        raise Repo2DockerError("no_engine", "the Docker SDK for Python (the docker package, which repo2docker "
-                               "depends on) is missing for %s: install python3-docker or pip install docker"
-                               % sys.executable)
+    docker, requests = _sdk()
     try:
         client = docker.APIClient(base_url=engine_host, version=docker.constants.DEFAULT_DOCKER_API_VERSION,
                                   timeout=timeout)
@@ -79,6 +83,7 @@ def engine_ping(engine_host, timeout=10):
 def engine_image(engine_host, image, timeout=30):
     """The engine's record of ``image`` ({'Id', 'RepoDigests', 'Labels'}) or None when absent."""
     client = engine_client(engine_host, timeout)
+    docker, requests = _sdk()
     try:
         body = client.inspect_image(image)
     except docker.errors.NotFound:
