@@ -391,3 +391,54 @@ def test_inventories_without_openstack_nodes_pass_through(inventory, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert recap(result.stdout)["changed"] == "0"
     assert "unreachable=1" not in result.stdout
+
+
+def test_interrupted_run_converges_and_a_server_in_error_is_reported_not_waited_on(tmp_path):
+    """Run 1 is cut short: creating demo-agent-1 fails with an API error and demo-agent-2 boots into ERROR. Run 2
+    creates what is missing and stops at the server in ERROR, naming it with its fault, without waiting for its SSH
+    port. Once it is deleted (as the admin would), run 3 creates it anew and hands every node on; run 4 changes
+    nothing."""
+    ssh_port = free_port()
+    wait = "Wait until every node's SSH port answers"
+    fault = "No valid host was found. There are not enough hosts available."
+    with StandIn(ssh_port=ssh_port, external_cidr=EXTERNAL) as standin:
+        cloud = standin.cloud
+        env = Env(tmp_path, standin, ssh_port)
+        env.write_vars(openstack_nodes_groups=groups_decl(agents=2), openstack_nodes_wait_timeout=120)
+        cloud.create_faults["demo-agent-1"] = "stand-in: the compute API failed in the middle of the run"
+        cloud.boot_faults["demo-agent-2"] = fault
+        first = env.run()
+        assert first.returncode != 0
+        assert "stand-in: the compute API failed in the middle of the run" in first.stdout
+        # openstacksdk's wait for the new server fails on the ERROR (its message depends on the SDK release).
+        assert "failed: [localhost] (item=demo-agent-2 (m1.small, debian-12))" in first.stdout
+        assert wait not in first.stdout
+        servers = by_name(cloud.servers)
+        assert sorted(servers) == ["demo-agent-2", "demo-server-1"] and servers["demo-agent-2"]["status"] == "ERROR"
+
+        second = env.run()
+        assert second.returncode != 0
+        assert [r for r in writes(second.requests) if r == ("POST", "/compute/v2.1/servers")] == [
+            ("POST", "/compute/v2.1/servers")]
+        assert by_name(cloud.servers)["demo-agent-1"]["status"] == "ACTIVE"
+        assert f"These servers are in ERROR: demo-agent-2 ({fault}). They are not waited on" in " ".join(
+            second.stdout.split())
+        assert wait not in second.stdout
+
+        with cloud.lock:  # openstack server delete demo-agent-2, with room in the cloud again
+            cloud.boot_faults.clear()
+            cloud.delete_server(by_name(cloud.servers)["demo-agent-2"])
+        third = env.run()
+        assert third.returncode == 0, third.stdout[-4000:]
+        servers = by_name(cloud.servers)
+        assert sorted(servers) == ["demo-agent-1", "demo-agent-2", "demo-server-1"]
+        assert all(s["status"] == "ACTIVE" for s in servers.values())
+        volumes = by_name(cloud.volumes)
+        assert sorted(volumes) == ["demo-agent-1-data", "demo-agent-2-data"]
+        for name in ("demo-agent-1", "demo-agent-2"):
+            assert volumes[name + "-data"]["attachments"][0]["server_id"] == servers[name]["id"]
+        assert env.recorded()["groups"]["k3s_agents"] == ["demo-agent-1", "demo-agent-2"]
+
+        fourth = env.run()
+        assert fourth.returncode == 0 and writes(fourth.requests) == []
+        assert recap(fourth.stdout)["changed"] == "0"
