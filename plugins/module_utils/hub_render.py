@@ -19,13 +19,29 @@ import re
 
 try:
     import yaml
-    import jsonschema
-    import kubernetes_validate
-    from kubernetes_validate import utils as kv_utils
-    from referencing import Registry, Resource
-    HAS_KUBERNETES_VALIDATE = True
+    HAS_YAML = True
 except ImportError:  # reported by check_validator(); the module is importable without it
-    HAS_KUBERNETES_VALIDATE = False
+    HAS_YAML = False
+
+_VALIDATION = {}
+
+
+def _validation():
+    """The validation packages (jsonschema, kubernetes-validate, referencing), imported on first use, or None
+    when one is missing. Not at import: jsonschema takes seconds to import (its format checkers compile
+    grammars), and every task that uses any filter of this collection loads this file through the filter
+    hub_render, in a fresh worker process each time."""
+    if 'packages' not in _VALIDATION:
+        try:
+            # pylint: disable=import-outside-toplevel
+            import jsonschema
+            import kubernetes_validate
+            from kubernetes_validate import utils as kv_utils
+            from referencing import Registry, Resource
+            _VALIDATION['packages'] = (jsonschema, kubernetes_validate, kv_utils, Registry, Resource)
+        except ImportError:
+            _VALIDATION['packages'] = None
+    return _VALIDATION['packages']
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import scrub
 
@@ -167,7 +183,7 @@ def _rule(error):
 
 def check_validator():
     """Fail with a plain message when kubernetes-validate (or PyYAML) is missing on the controller."""
-    if not HAS_KUBERNETES_VALIDATE:
+    if not HAS_YAML or _validation() is None:
         raise HubRenderError('the Python packages kubernetes-validate and PyYAML are not installed on the '
                              'controller: install requirements.txt (scripts/deploy does)')
 
@@ -177,6 +193,8 @@ class _Schemas:
     validate() reads the large definitions file again for every object)."""
 
     def __init__(self, version):
+        self.jsonschema, kubernetes_validate, self.kv_utils, registry, self.resource = _validation()
+        kv_utils = self.kv_utils
         minor = kv_utils.major_minor(version)
         shipped = [v for v in kv_utils.all_versions() if int(v.split('.')[1]) <= int(minor.split('.')[1])]
         if int(minor.split('.')[1]) > int(kv_utils.latest_version().split('.')[1]) or not shipped:
@@ -186,7 +204,7 @@ class _Schemas:
         self.version = shipped[-1]
         self.folder = 'kubernetes-json-schema/v%s-local-strict' % self.version
         definitions = kv_utils.schema_contents(self.folder + '/_definitions.json', version)
-        self.registry = Resource.from_contents(definitions) @ Registry()
+        self.registry = self.resource.from_contents(definitions) @ registry()
         self.validators = {}
 
     def validator(self, kind, api_version):
@@ -196,11 +214,11 @@ class _Schemas:
             name = '%s/%s-%s.json' % (self.folder, str(kind).lower(),
                                       re.sub(r'^([^./]*)(?:\.[^/]*)?/', r'\1-', str(api_version)))
             try:
-                schema = kv_utils.schema_contents(name, self.version)
+                schema = self.kv_utils.schema_contents(name, self.version)
             except (IOError, OSError):
                 schema = None
-            self.validators[key] = None if schema is None else jsonschema.Draft202012Validator(
-                schema, registry=Resource.from_contents(schema) @ self.registry)
+            self.validators[key] = None if schema is None else self.jsonschema.Draft202012Validator(
+                schema, registry=self.resource.from_contents(schema) @ self.registry)
         return self.validators[key]
 
 

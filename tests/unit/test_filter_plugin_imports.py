@@ -1,0 +1,31 @@
+"""Loading the collection's filter plugins stays cheap.
+
+Ansible loads the filter plugin files of a collection to find a filter (a file holds several), in a fresh worker
+process for every task that templates one: a heavy import there is paid by every such task on every host. It
+once was: module_utils/hub_render imported jsonschema, whose format checkers compile grammars at import (9.9 s
+at load 4.5), so a skipped task or an argument-spec check templating cluster_node_addresses cost 10-17 s.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FILTERS = sorted(name[:-3] for name in os.listdir(os.path.join(REPO, "plugins", "filter"))
+                 if name.endswith(".py") and not name.startswith("_"))
+# Imported only where they are used (validation, cloud calls, the hub's configuration), never by a filter file.
+HEAVY = ("jsonschema", "kubernetes_validate", "referencing", "openstack", "jupyterhub", "traitlets", "docker")
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filter_plugin_imports_no_heavy_package(name):
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {os.path.join(REPO, '.ansible', 'collections')!r})\n"
+        f"import ansible_collections.versatile.jupyter.plugins.filter.{name}\n"
+        f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "", f"plugins/filter/{name}.py imports {run.stdout.strip()}"
