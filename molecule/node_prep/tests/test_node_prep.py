@@ -11,7 +11,7 @@ def address(name):
 
 
 def test_base_packages(host):
-    for name in ("nfs-common", "conntrack", "iptables", "curl", "jq", "chrony"):
+    for name in ("ca-certificates", "nfs-common", "conntrack", "iptables", "curl", "chrony"):
         assert host.package(name).is_installed, name
 
 
