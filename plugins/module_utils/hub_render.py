@@ -23,6 +23,8 @@ try:
 except ImportError:  # reported by check_validator(); the module is importable without it
     HAS_YAML = False
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import scrub
+
 _VALIDATION = {}
 
 
@@ -42,8 +44,6 @@ def _validation():
         except ImportError:
             _VALIDATION['packages'] = None
     return _VALIDATION['packages']
-
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import scrub
 
 
 class HubRenderError(Exception):
