@@ -30,6 +30,11 @@ import time
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# podman's exec events per container (benchmarks/k3s.py, beside this one: no --until, which podman 4.3 answers
+# with no event at all; this script's own copy used it and counted 0).
+from k3s import exec_calls, stamp  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = os.path.join(REPO, "molecule", "hubs")
 PREFIX = "sitebench"
@@ -78,14 +83,6 @@ def stop(names):
     podman("network", "rm", "-f", NETWORK, check=False)
 
 
-def exec_calls(names, since, until):
-    """podman exec calls per container between two times (podman's event log)."""
-    out = podman("events", "--stream=false", "--since", since, "--until", until, "--filter", "event=exec",
-                 "--format", "{{.Name}}", check=False).stdout
-    counts = collections.Counter(line.strip() for line in out.splitlines())
-    return {name: counts.get(name, 0) for name in names}
-
-
 def playbook(path, inventory, workdir, extra_env=None):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json",
                ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(workdir, "facts"), ANSIBLE_FORKS="10",
@@ -131,13 +128,12 @@ def summary(report):
 
 
 def run_once(label, names, inventory, workdir):
-    since = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = stamp()
+    time.sleep(1)  # the event log has one-second resolution
     wall, report = playbook(os.path.join(REPO, "site.yml"), inventory, workdir)
-    time.sleep(1)
-    until = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    execs = exec_calls(since, names)
     plays, tasks, ran, skipped = summary(report)
     changed = {host: stats["changed"] for host, stats in report["stats"].items()}
-    execs = exec_calls(names, since, until)
     print("%s: %.1f s wall, changed %s" % (label, wall, changed), flush=True)
     for host in names:
         print("  %-18s tasks run %3d, skipped %3d, podman exec calls %4d"
