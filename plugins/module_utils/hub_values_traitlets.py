@@ -11,6 +11,11 @@ ltiauthenticator and kubespawner are importable, this module imports them, colle
 It only fails on names that clearly do not exist: a class defined in ``hub.extraConfig`` (BinderHub's
 ``BinderSpawner``), a class of a package the hub image has but this Python has not (ldapauthenticator,
 ...), or any class while one of the checked packages is missing, is skipped with a warning.
+
+Importing those packages takes seconds (oauthenticator pulls in jsonschema's format checkers), and every
+``ansible-playbook`` run checks hub.config. So what the import finds (class names, their traits, what is
+missing) is kept in a small JSON file in the user's cache folder, keyed by every installed distribution's
+name and version: installing, upgrading or removing any package makes a new key, and a fresh import.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,8 +23,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import hashlib
 import importlib
+import json
+import os
 import re
+import sys
+import tempfile
 import warnings
 
 # The packages whose classes are checked (import name -> PyPI name).
@@ -52,6 +62,9 @@ EXTRA_MODULES = (
 
 ENTRY_POINT_GROUPS = ('jupyterhub.authenticators', 'jupyterhub.spawners', 'jupyterhub.proxies')
 
+# Bump when the cached catalogue's shape or what goes into it changes.
+CATALOGUE_FORMAT = 1
+
 _REGISTRY = {}
 
 
@@ -59,20 +72,34 @@ class Registry:
     """Configurable classes by name, and what could not be imported."""
 
     def __init__(self):
-        self.classes = {}        # name -> list of classes
+        self.classes = {}        # class name -> {trait name: configurable?}
         self.missing = []        # PyPI names of checked packages that are not importable
         self.unloadable = {}     # class name -> why (an entry point whose module fails to import here)
         self.packages = []       # import names of packages that were loaded
 
     def traits(self, name):
-        """{trait name: configurable?} over every class of that name (traitlets applies a section to
-        every class whose MRO has that name)."""
-        out = {}
-        for cls in self.classes.get(name, ()):
-            for trait_name, trait in cls.class_traits().items():
-                configurable = bool(trait.metadata.get('config'))
-                out[trait_name] = out.get(trait_name, False) or configurable
-        return out
+        """{trait name: configurable?} of the class(es) of that name."""
+        return self.classes.get(name, {})
+
+    def add_class(self, cls):
+        """Merge a class's traits into its name's entry: traitlets applies a section to every class
+        whose MRO has that name, so a trait counts as configurable if any of them says so."""
+        out = self.classes.setdefault(cls.__name__, {})
+        for trait_name, trait in cls.class_traits().items():
+            out[trait_name] = out.get(trait_name, False) or bool(trait.metadata.get('config'))
+
+    def to_json(self):
+        return {'classes': self.classes, 'missing': self.missing, 'unloadable': self.unloadable,
+                'packages': self.packages}
+
+    @classmethod
+    def from_json(cls, data):
+        registry = cls()
+        registry.classes = data['classes']
+        registry.missing = data['missing']
+        registry.unloadable = data['unloadable']
+        registry.packages = data['packages']
+        return registry
 
 
 def _subclasses(base):
@@ -98,16 +125,65 @@ def _entry_points(group):
         return list(entry_points().get(group, []))
 
 
-def load_registry(packages=CHECKED_PACKAGES, others=None):
-    """Import the packages (once per process) and collect their Configurable classes."""
+def installed_distributions(path=None):
+    """Names of the dist-info and egg-info folders on sys.path (each holds a name and a version)."""
+    names = []
+    for folder in sys.path if path is None else path:
+        try:
+            names.extend(n for n in os.listdir(folder or '.') if n.endswith(('.dist-info', '.egg-info')))
+        except OSError:
+            continue
+    return sorted(names)
+
+
+def catalogue_key(packages, others, path=None):
+    """What the import would find depends on these, and on nothing else."""
+    material = json.dumps([CATALOGUE_FORMAT, sys.version, list(packages), sorted(others.items()),
+                           installed_distributions(path)])
+    return hashlib.sha256(material.encode('utf-8')).hexdigest()[:24]
+
+
+def default_cache_dir():
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'versatile.jupyter')
+
+
+def _read_catalogue(path):
+    try:
+        with open(path) as handle:
+            return Registry.from_json(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_catalogue(path, registry):
+    """Best effort: a cache folder that cannot be written only costs the import next time."""
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.hub-config-')
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(registry.to_json(), handle)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def load_registry(packages=CHECKED_PACKAGES, others=None, cache_dir=None):
+    """The Configurable classes of the packages: from the cached catalogue when the installed
+    distributions are the same as when it was written, else by importing them (once per process)."""
     if others is None:
         others = OTHER_IMAGE_CLASSES
-    key = (tuple(packages), tuple(sorted(others.items())))
+    key = catalogue_key(packages, others)
     if key not in _REGISTRY:
-        with warnings.catch_warnings():
-            # their import-time deprecation warnings are not the user's business
-            warnings.simplefilter('ignore')
-            _REGISTRY[key] = _load_registry(packages, others)
+        path = os.path.join(cache_dir or default_cache_dir(), 'hub-config-classes-%s.json' % key)
+        registry = _read_catalogue(path)
+        if registry is None:
+            with warnings.catch_warnings():
+                # their import-time deprecation warnings are not the user's business
+                warnings.simplefilter('ignore')
+                registry = _load_registry(packages, others)
+            _write_catalogue(path, registry)
+        _REGISTRY[key] = registry
     return _REGISTRY[key]
 
 
@@ -145,7 +221,7 @@ def _load_registry(packages, others):
     for cls in _subclasses(Configurable):
         module = getattr(cls, '__module__', '') or ''
         if module.split('.', maxsplit=1)[0] in loaded or module.startswith('traitlets'):
-            registry.classes.setdefault(cls.__name__, []).append(cls)
+            registry.add_class(cls)
     return registry
 
 

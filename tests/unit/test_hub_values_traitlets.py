@@ -82,3 +82,43 @@ def test_unknown_class_is_only_a_warning_when_a_checked_package_is_missing():
 
 def test_classes_defined_in_extra_config():
     assert classes_defined_in({'a': 'class A(B):\n  pass\n  class Inner: pass', 'b': 5}) == {'A', 'Inner'}
+
+
+def test_catalogue_is_cached_and_read_back_without_imports(tmp_path, monkeypatch, registry):
+    from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets as hvt
+    monkeypatch.setattr(hvt, '_REGISTRY', {})
+    fresh = hvt.load_registry(cache_dir=str(tmp_path))
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].name.startswith('hub-config-classes-')
+    assert oct(files[0].stat().st_mode & 0o777) == '0o600'
+
+    # A new process: the catalogue comes from the file, and importing is not needed.
+    monkeypatch.setattr(hvt, '_REGISTRY', {})
+    monkeypatch.setattr(hvt, '_load_registry', lambda *a: pytest.fail('imported although the cache is valid'))
+    cached = hvt.load_registry(cache_dir=str(tmp_path))
+    assert cached.to_json() == fresh.to_json() == registry.to_json()
+    errors, _ = check_hub_config({'GitHubOAuthenticator': {'client_secrett': 'x'}}, registry=cached)
+    assert 'did you mean client_secret?' in errors[0][1]
+    assert check_hub_config({'JupyterHub': {'authenticator': 1}}, registry=cached)[0][0][1].endswith(
+        'not configurable (not a config=True trait)')
+
+
+def test_catalogue_key_follows_installed_distributions(tmp_path):
+    from ansible_collections.versatile.jupyter.plugins.module_utils.hub_values_traitlets import (
+        CHECKED_PACKAGES, OTHER_IMAGE_CLASSES, catalogue_key)
+    (tmp_path / 'jupyterhub-5.5.0.dist-info').mkdir()
+    before = catalogue_key(CHECKED_PACKAGES, OTHER_IMAGE_CLASSES, path=[str(tmp_path)])
+    assert before == catalogue_key(CHECKED_PACKAGES, OTHER_IMAGE_CLASSES, path=[str(tmp_path)])
+    (tmp_path / 'jupyterhub-5.5.0.dist-info').rename(tmp_path / 'jupyterhub-5.6.0.dist-info')
+    upgraded = catalogue_key(CHECKED_PACKAGES, OTHER_IMAGE_CLASSES, path=[str(tmp_path)])
+    (tmp_path / 'jupyterhub_ldapauthenticator-2.0.2.dist-info').mkdir()
+    added = catalogue_key(CHECKED_PACKAGES, OTHER_IMAGE_CLASSES, path=[str(tmp_path)])
+    assert len({before, upgraded, added}) == 3
+
+
+def test_unreadable_catalogue_means_a_fresh_import(tmp_path, monkeypatch, registry):
+    from ansible_collections.versatile.jupyter.plugins.module_utils import hub_values_traitlets as hvt
+    monkeypatch.setattr(hvt, '_REGISTRY', {})
+    key = hvt.catalogue_key(hvt.CHECKED_PACKAGES, hvt.OTHER_IMAGE_CLASSES)
+    (tmp_path / ('hub-config-classes-%s.json' % key)).write_text('{"classes": ')
+    assert hvt.load_registry(cache_dir=str(tmp_path)).to_json() == registry.to_json()
