@@ -11,8 +11,13 @@ def address(name):
 
 
 def test_base_packages(host):
-    for name in ("ca-certificates", "nfs-common", "conntrack", "iptables", "curl", "chrony"):
+    for name in ("ca-certificates", "conntrack", "iptables", "chrony"):
         assert host.package(name).is_installed, name
+
+
+def test_no_nfs_client_without_nfs(host):
+    # This cluster has no NFS server and no shared volumes (cluster_nfs_in_use is false).
+    assert not host.package("nfs-common").is_installed
 
 
 def test_sysctls_applied_and_persisted(host):
