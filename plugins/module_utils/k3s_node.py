@@ -2,8 +2,9 @@
 # Copyright (c) versatile.jupyter contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a k3s node holds, read in one pass (module k3s_node_info): the installed version, the units' state,
-the checksums of the files the role writes and the entries of the folders it fills. Plain functions, so that
-the role asks a node "is anything to do?" in one round trip and the answers are unit-tested without Ansible."""
+the checksums of the files the roles write, the entries of the folders they fill, the Debian packages they need
+and the answers of version queries (helm). Plain functions, so that a role asks a node "is anything to do?" in
+one round trip and the answers are unit-tested without Ansible."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -69,6 +70,19 @@ def directory_state(path):
         return {"exists": False, "entries": [], "mode": "", "uid": -1, "gid": -1}
 
 
+def parse_dpkg_query(text, names):
+    """`dpkg-query -W -f '${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' NAME...` prints a line a known
+    package ("ii " when installed). Returns {name: {installed, version}} for every name asked."""
+    found = {}
+    for line in (text or "").splitlines():
+        fields = line.split("\t")
+        if len(fields) == 3:
+            name = fields[0].split(":", 1)[0]  # python3-bcrypt:amd64 for Multi-Arch packages
+            found[name] = {"installed": fields[1].startswith("ii"), "version": fields[2].strip()}
+    absent = {"installed": False, "version": ""}
+    return dict((name, found.get(name, absent)) for name in names)
+
+
 def _run(argv):
     try:
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
@@ -78,11 +92,12 @@ def _run(argv):
     return proc.returncode, proc.stdout
 
 
-def node_state(bin_dir, units, files, directories, run=_run):
-    """Everything the role compares with what it would write, in one pass on the node."""
-    binary = os.path.join(bin_dir, "k3s")
+def node_state(bin_dir, units, files, directories, packages=(), commands=None, run=_run):
+    """Everything the roles compare with what they would write, in one pass on the node. commands: name ->
+    argv of a read-only query (a version); its exit status and output are returned under that name."""
+    binary = os.path.join(bin_dir, "k3s") if bin_dir else ""
     version = ""
-    if os.access(binary, os.X_OK):
+    if binary and os.access(binary, os.X_OK):
         rc, out = run([binary, "--version"])
         version = parse_version(out) if rc == 0 else ""
     unit_state = {}
@@ -91,10 +106,20 @@ def node_state(bin_dir, units, files, directories, run=_run):
         rc, out = run(["systemctl", "show", "-p", ",".join(UNIT_PROPERTIES)] + names)
         shown = parse_systemctl_show(out if rc == 0 else "", names)
         unit_state = dict((unit, shown[name]) for unit, name in zip(units, names))
+    package_state = {}
+    if packages:
+        _rc, out = run(["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n"] + list(packages))
+        package_state = parse_dpkg_query(out, packages)
+    answers = {}
+    for name, argv in sorted((commands or {}).items()):
+        rc, out = run(list(argv))
+        answers[name] = {"rc": rc, "stdout": out.strip()}
     return {
         "architecture": platform.machine(),
         "version": version,
         "units": unit_state,
         "files": dict((path, file_state(path)) for path in files),
         "directories": dict((path, directory_state(path)) for path in directories),
+        "packages": package_state,
+        "commands": answers,
     }

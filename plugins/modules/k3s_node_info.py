@@ -14,15 +14,17 @@ short_description: Report, in one round trip, what a k3s node holds
 version_added: 0.1.0
 description:
   - Reads the node's architecture, the installed k3s release (C(k3s --version)), the state of the k3s units,
-    the sha256, mode and owner of the files named in O(files) and the entries of the folders in
-    O(directories). The k3s role compares these with what it would write and skips whatever already matches.
+    the sha256, mode and owner of the files named in O(files), the entries of the folders in
+    O(directories), the state of the Debian packages in O(packages) and the answers of the read-only
+    queries in O(commands). The k3s role, and cluster_services and hub on the first server, compare these
+    with what they would write and skip whatever already matches.
   - Changes nothing; file contents are never returned, only their sha256.
 author:
   - versatile.jupyter contributors (@versatile)
 options:
   bin_dir:
-    description: Folder of the k3s binary.
-    type: path
+    description: Folder of the k3s binary; empty to skip C(k3s --version).
+    type: str
     default: /usr/local/bin
   units:
     description: systemd units to report (C(LoadState), C(ActiveState), C(UnitFileState), C(InvocationID)).
@@ -39,6 +41,17 @@ options:
     type: list
     elements: path
     default: []
+  packages:
+    description: Debian packages to report (installed or not, version), in one C(dpkg-query).
+    type: list
+    elements: str
+    default: []
+  commands:
+    description:
+      - Read-only queries to run, by name (an argv list each), for example a tool's version. Their exit
+        status and standard output are returned. Never give a command that changes anything or prints a secret.
+    type: dict
+    default: {}
 attributes:
   check_mode:
     description: Runs in check mode (it changes nothing in any mode).
@@ -77,6 +90,16 @@ files:
   returned: always
   type: dict
   sample: {/etc/rancher/k3s/config.yaml: {exists: true, sha256: 9f86d0, mode: "0600", uid: 0, gid: 0}}
+packages:
+  description: For each package of O(packages), installed (true when dpkg says C(ii)) and version.
+  returned: always
+  type: dict
+  sample: {python3-kubernetes: {installed: true, version: 22.6.0-2}}
+commands:
+  description: For each query of O(commands), its exit status (rc, 127 when it cannot run) and stdout (stripped).
+  returned: always
+  type: dict
+  sample: {helm: {rc: 0, stdout: v3.16.4}}
 directories:
   description: For each folder, whether it exists, the sorted names it holds (entries), its mode (octal string),
     uid and gid.
@@ -94,16 +117,21 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.k3s_node import 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            bin_dir=dict(type='path', default='/usr/local/bin'),
+            bin_dir=dict(type='str', default='/usr/local/bin'),
             units=dict(type='list', elements='str', default=['k3s', 'k3s-agent']),
             files=dict(type='list', elements='path', default=[]),
             directories=dict(type='list', elements='path', default=[]),
+            packages=dict(type='list', elements='str', default=[]),
+            commands=dict(type='dict', default={}),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    for name, argv in params['commands'].items():
+        if not isinstance(argv, list) or not argv or not all(isinstance(arg, str) for arg in argv):
+            module.fail_json(msg='commands.%s: expected a non-empty list of strings (an argv), got %r' % (name, argv))
     module.exit_json(changed=False, **node_state(params['bin_dir'], params['units'], params['files'],
-                                                 params['directories']))
+                                                 params['directories'], params['packages'], params['commands']))
 
 
 if __name__ == '__main__':

@@ -12,7 +12,9 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FILTERS = sorted(name[:-3] for name in os.listdir(os.path.join(REPO, "plugins", "filter"))
+# Test plugins (plugins/test) are loaded the same way.
+FILTERS = sorted("%s.%s" % (kind, name[:-3]) for kind in ("filter", "test")
+                 for name in os.listdir(os.path.join(REPO, "plugins", kind))
                  if name.endswith(".py") and not name.startswith("_"))
 # Imported only where they are used (validation, cloud calls, the hub's configuration), never by a filter file.
 HEAVY = ("jsonschema", "kubernetes_validate", "referencing", "openstack", "jupyterhub", "traitlets", "docker")
@@ -23,9 +25,9 @@ def test_filter_plugin_imports_no_heavy_package(name):
     code = (
         "import sys\n"
         f"sys.path.insert(0, {os.path.join(REPO, '.ansible', 'collections')!r})\n"
-        f"import ansible_collections.versatile.jupyter.plugins.filter.{name}\n"
+        f"import ansible_collections.versatile.jupyter.plugins.{name}\n"
         f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.strip() == "", f"plugins/filter/{name}.py imports {run.stdout.strip()}"
+    assert run.stdout.strip() == "", f"plugins/{name.replace('.', '/')}.py imports {run.stdout.strip()}"

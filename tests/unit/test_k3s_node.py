@@ -86,3 +86,46 @@ def test_node_state_without_k3s(tmp_path):
     state = kn.node_state(str(tmp_path), ["k3s"], [], [], run=run)
     assert state["version"] == ""
     assert state["units"] == {"k3s": {"LoadState": "", "ActiveState": "", "UnitFileState": "", "InvocationID": ""}}
+
+
+def test_dpkg_query_lines():
+    text = ("python3-kubernetes\tii \t22.6.0-2\n"
+            "python3-bcrypt:amd64\tii \t3.2.2-1\n"
+            "nfs-common\trc \t1:2.6.2-4\n")
+    state = kn.parse_dpkg_query(text, ["python3-kubernetes", "python3-bcrypt", "nfs-common", "python3-passlib"])
+    assert state == {
+        "python3-kubernetes": {"installed": True, "version": "22.6.0-2"},
+        "python3-bcrypt": {"installed": True, "version": "3.2.2-1"},
+        "nfs-common": {"installed": False, "version": "1:2.6.2-4"},   # removed, its configuration kept
+        "python3-passlib": {"installed": False, "version": ""},       # dpkg-query knows nothing of it
+    }
+
+
+def test_node_state_packages_and_queries_in_one_pass():
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        if argv[0] == "dpkg-query":
+            return 1, "python3-kubernetes\tii \t22.6.0-2\n"
+        if argv[0] == "/usr/local/bin/helm":
+            return 0, "v3.16.4\n"
+        return 127, ""
+
+    state = kn.node_state("", [], [], [], packages=["python3-kubernetes", "python3-passlib"],
+                          commands={"helm": ["/usr/local/bin/helm", "version"], "missing": ["/nope"]}, run=run)
+    assert [c[0] for c in calls] == ["dpkg-query", "/usr/local/bin/helm", "/nope"]
+    assert calls[0][-2:] == ["python3-kubernetes", "python3-passlib"]
+    assert state["packages"]["python3-kubernetes"]["installed"] and not state["packages"]["python3-passlib"]["installed"]
+    assert state["commands"] == {"helm": {"rc": 0, "stdout": "v3.16.4"}, "missing": {"rc": 127, "stdout": ""}}
+    assert state["version"] == "" and state["units"] == {}
+
+
+def test_dpkg_query_runs_for_real_where_dpkg_is():
+    import shutil
+    import pytest
+    if not shutil.which("dpkg-query"):
+        pytest.skip("no dpkg-query here")
+    state = kn.node_state("", [], [], [], packages=["dpkg", "no-such-package-vj"])
+    assert state["packages"]["dpkg"]["installed"] and state["packages"]["dpkg"]["version"]
+    assert state["packages"]["no-such-package-vj"] == {"installed": False, "version": ""}
