@@ -13,10 +13,11 @@ release, is checked by molecule/backup (files/hub_upgrade.py, which reuses this 
 """
 import json
 import os
+import subprocess
 
 import pytest
 
-from test_no_secrets import MARKERS, assert_no_marker, open_lab
+from test_no_secrets import HELM_STANDIN, MARKERS, REAL_HELM, assert_no_marker, open_lab
 
 BASE = "quay.io/lab/base"
 
@@ -61,6 +62,19 @@ def manifest_objects(text):
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
+def helm_calls(lab):
+    """Every call the helm stand-in received, in order (its calls.log)."""
+    with open(os.path.join(lab.state, "calls.log")) as handle:
+        return [json.loads(line) for line in handle]
+
+
+def helm(lab, *argv):
+    """The helm stand-in run by hand, as an administrator would run helm against the cluster."""
+    return subprocess.run([HELM_STANDIN] + list(argv) + ["--kubeconfig", lab.kubeconfig], capture_output=True,
+                          text=True, env=dict(os.environ, HELM_STANDIN_STATE=lab.state,
+                                              HELM_STANDIN_REAL_HELM=REAL_HELM), check=False)
+
+
 def write_pods(lab, pods):
     with open(os.path.join(lab.root, "pods.json"), "w") as handle:
         json.dump(pods, handle)
@@ -81,14 +95,32 @@ def test_image_rollout_diff_prepull_report_and_rollback(lab):
     assert {key: rel["revision"] for key, rel in first.items()} == {
         "physics/physics": "1", "chem/chem": "1", "bio/bio": "1"}
 
-    # --check --diff of a new image for physics: its helm diff only, nothing released.
+    # Someone upgrades bio by hand (helm itself, another image): its revision moves past the one the role recorded.
+    by_hand = os.path.join(lab.root, "bio-by-hand.values.yaml")
+    values = json.loads(json.dumps(first["bio/bio"]["values"]))
+    values["singleuser"]["image"]["tag"] = "by-hand"
+    with open(by_hand, "w") as handle:
+        json.dump(values, handle)
+    hand = helm(lab, "upgrade", "bio", first["bio/bio"]["chart_path"], "--namespace", "bio", "--values", by_hand)
+    assert hand.returncode == 0, hand.stdout + hand.stderr
+    handed = releases(lab)["bio/bio"]
+    assert handed["revision"] == "2"
+
+    # --check --diff of a new image for physics: its helm diff only, nothing released. bio, changed by hand, is
+    # looked at again (the role would give it back its image); chem, as the role left it, is not asked about.
+    calls_before = len(helm_calls(lab))
     lab.write(MARKERS, hubs=[hub("physics", "2026.11"), hub("chem", "2026.10"), hub("bio", "2026.10")])
     rc, out = lab.run("playbooks/hubs.yml", "--check", "--diff")
     assert rc == 0, out[-6000:]
     assert_no_marker(out, "hubs.yml --check --diff (image change)")
     assert "physics, physics: value singleuser.image.tag has changed" in out, out[-6000:]
-    assert "chem, chem: value" not in out and "bio, bio: value" not in out
-    assert releases(lab) == first
+    assert "bio, bio: value singleuser.image.tag has changed" in out, out[-6000:]
+    assert "chem, chem: value" not in out
+    asked = [call["argv"] for call in helm_calls(lab)[calls_before:]]
+    assert any(argv[:2] == ["diff", "upgrade"] and "physics" in argv for argv in asked), asked
+    assert any(argv[:2] == ["diff", "upgrade"] and "bio" in argv for argv in asked), asked
+    assert not [argv for argv in asked if "chem" in argv], asked
+    assert releases(lab) == dict(first, **{"bio/bio": handed})
 
     # One run: physics upgraded, then chem fails and is rolled back, and bio is left as it was.
     # physics moves to a new image while alice and bob run servers on the old one and carl on the new: a warning
@@ -123,4 +155,4 @@ def test_image_rollout_diff_prepull_report_and_rollback(lab):
     assert "Done before it in this run: physics. Left as they were: bio." in flat, flat[-4000:]
     assert after["chem/chem"]["revision"] == "3"  # 2 failed, 3 the rollback to 1
     assert after["chem/chem"]["values"] == first["chem/chem"]["values"]
-    assert after["bio/bio"] == first["bio/bio"]
+    assert after["bio/bio"] == handed
