@@ -83,13 +83,13 @@ def parse_dpkg_query(text, names):
     return dict((name, found.get(name, absent)) for name in names)
 
 
-def _run(argv):
+def _run(argv, with_stderr=False):
     try:
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                               universal_newlines=True)
-    except OSError:
-        return 127, ""
-    return proc.returncode, proc.stdout
+    except OSError as exc:
+        return (127, "", str(exc)) if with_stderr else (127, "")
+    return (proc.returncode, proc.stdout, proc.stderr) if with_stderr else (proc.returncode, proc.stdout)
 
 
 def node_state(bin_dir, units, files, directories, packages=(), commands=None, run=_run):
@@ -112,8 +112,8 @@ def node_state(bin_dir, units, files, directories, packages=(), commands=None, r
         package_state = parse_dpkg_query(out, packages)
     answers = {}
     for name, argv in sorted((commands or {}).items()):
-        rc, out = run(list(argv))
-        answers[name] = {"rc": rc, "stdout": out.strip()}
+        rc, out, err = run(list(argv), with_stderr=True)
+        answers[name] = {"rc": rc, "stdout": out.strip(), "stderr": err.strip()}
     return {
         "architecture": platform.machine(),
         "version": version,

@@ -96,10 +96,11 @@ packages:
   type: dict
   sample: {python3-kubernetes: {installed: true, version: 22.6.0-2}}
 commands:
-  description: For each query of O(commands), its exit status (rc, 127 when it cannot run) and stdout (stripped).
+  description: For each query of O(commands), its exit status (rc, 127 when it cannot run), stdout and stderr
+    (stripped).
   returned: always
   type: dict
-  sample: {helm: {rc: 0, stdout: v3.16.4}}
+  sample: {helm: {rc: 0, stdout: v3.16.4, stderr: ""}}
 directories:
   description: For each folder, whether it exists, the sorted names it holds (entries), its mode (octal string),
     uid and gid.

@@ -104,20 +104,22 @@ def test_dpkg_query_lines():
 def test_node_state_packages_and_queries_in_one_pass():
     calls = []
 
-    def run(argv):
+    def run(argv, with_stderr=False):
         calls.append(argv)
         if argv[0] == "dpkg-query":
             return 1, "python3-kubernetes\tii \t22.6.0-2\n"
         if argv[0] == "/usr/local/bin/helm":
-            return 0, "v3.16.4\n"
-        return 127, ""
+            return 0, "v3.16.4\n", "WARNING: kubeconfig is group-readable\n"
+        return 127, "", "No such file or directory: '/nope'"
 
     state = kn.node_state("", [], [], [], packages=["python3-kubernetes", "python3-passlib"],
                           commands={"helm": ["/usr/local/bin/helm", "version"], "missing": ["/nope"]}, run=run)
     assert [c[0] for c in calls] == ["dpkg-query", "/usr/local/bin/helm", "/nope"]
     assert calls[0][-2:] == ["python3-kubernetes", "python3-passlib"]
     assert state["packages"]["python3-kubernetes"]["installed"] and not state["packages"]["python3-passlib"]["installed"]
-    assert state["commands"] == {"helm": {"rc": 0, "stdout": "v3.16.4"}, "missing": {"rc": 127, "stdout": ""}}
+    assert state["commands"] == {
+        "helm": {"rc": 0, "stdout": "v3.16.4", "stderr": "WARNING: kubeconfig is group-readable"},
+        "missing": {"rc": 127, "stdout": "", "stderr": "No such file or directory: '/nope'"}}
     assert state["version"] == "" and state["units"] == {}
 
 
