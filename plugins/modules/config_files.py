@@ -27,13 +27,13 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions:
+    suboptions: &file_suboptions
       path:
         description: The file.
         type: path
         required: true
       content:
-        description: Its content (required unless O(files[].state=absent)).
+        description: Its content (required unless its state is V(absent)).
         type: str
       mode:
         description: Its mode (octal string).
@@ -49,23 +49,8 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions:
-      path:
-        description: The file.
-        type: path
-        required: true
-      content:
-        description: Its content (required unless O(secret_files[].state=absent)).
-        type: str
-      mode:
-        description: Its mode (octal string).
-        type: str
-        default: "0600"
-      state:
-        description: V(present) writes it, V(absent) removes it.
-        type: str
-        choices: [present, absent]
-        default: present
+    # The same entries as O(files) (FILE_OPTIONS in the code).
+    suboptions: *file_suboptions
   directory_mode:
     description: Mode of a parent folder this module creates.
     type: str
