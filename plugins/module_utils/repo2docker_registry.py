@@ -23,6 +23,7 @@ import json
 import os
 import re
 import socket
+import ssl
 
 from ansible_collections.versatile.jupyter.plugins.module_utils.image_ref import parse_image
 from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_errors import Repo2DockerError
@@ -30,7 +31,7 @@ from ansible_collections.versatile.jupyter.plugins.module_utils.repo2docker_erro
 try:  # Python 3
     from urllib.error import HTTPError, URLError
     from urllib.parse import quote, urlencode
-    from urllib.request import HTTPRedirectHandler, Request, build_opener
+    from urllib.request import HTTPRedirectHandler, HTTPSHandler, Request, build_opener
 except ImportError:  # pragma: no cover
     raise
 
@@ -89,8 +90,18 @@ def _basic(username, password):
     return "Basic " + _credentials(username, password)
 
 
+# One opener per scheme for the whole module run. An HTTPS opener of its own carries one TLS context: without
+# it Python 3.11's urllib makes a context per connection, and each loads the CA bundle again (about 45 ms here).
+_OPENERS = {}
+
+
 def _open(request, timeout):
-    opener = build_opener(_NoRedirectOnAuth())
+    opener = _OPENERS.get(request.type)
+    if opener is None:
+        handlers = [_NoRedirectOnAuth()]
+        if request.type == "https":
+            handlers.append(HTTPSHandler(context=ssl.create_default_context()))
+        opener = _OPENERS.setdefault(request.type, build_opener(*handlers))
     return opener.open(request, timeout=timeout)
 
 
@@ -98,9 +109,11 @@ def registry_manifest(image, username=None, password=None, insecure=False, regis
                       opener=_open):
     """The manifest digest of ``image`` in its registry, or None when the registry answers 404.
 
-    Speaks the registry v2 API: an anonymous ``HEAD``, then on 401 the challenge's scheme: Basic with
-    the credentials, or Bearer (token from the realm with ``service`` and ``scope``, basic credentials
-    when given). Raises Repo2DockerError(registry_unreachable | credentials_refused).
+    Speaks the registry v2 API: a ``HEAD`` carrying the credentials as Basic auth when there are any (the
+    registry they are for; a basic-auth registry then answers at once), anonymous otherwise; on 401 the
+    challenge's scheme: Bearer (token from the realm with ``service`` and ``scope``, basic credentials when
+    given), or Basic when no credentials were sent. Raises Repo2DockerError(registry_unreachable |
+    credentials_refused).
     """
     base = registry_base_url(image, registry_url, insecure)
     repository, tag = _api_repository(image)
@@ -127,14 +140,13 @@ def registry_manifest(image, username=None, password=None, insecure=False, regis
             raise Repo2DockerError("registry_unreachable", "registry %s is unreachable: %s"
                                    % (base, getattr(exc, "reason", exc)))
 
-    status, headers = attempt(None)
+    status, headers = attempt(_basic(username, password or "") if username else None)
     if status == 401:
         scheme, params = parse_challenge(headers.get("WWW-Authenticate"))
         if scheme == "basic":
             if not username:
                 raise Repo2DockerError("credentials_refused", "registry %s needs credentials (basic auth): "
                                        "set registry_username and registry_password" % base)
-            status, headers = attempt(_basic(username, password or ""))
         elif scheme == "bearer":
             token = bearer_token(params, repository, username, password, timeout, opener, base)
             status, headers = attempt("Bearer " + token)

@@ -94,3 +94,68 @@ def test_auth_config_key():
     assert r2d_reg.auth_config_key("127.0.0.1:5000") == "127.0.0.1:5000"
     assert r2d_reg.auth_config_key(None) == "https://index.docker.io/v1/"
     assert r2d_reg.auth_config_key("docker.io") == "https://index.docker.io/v1/"
+
+
+class _RecordingOpener:
+    """An opener that answers from a list of (status, headers) and records each request's Authorization."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.authorizations = []
+
+    def __call__(self, request, timeout):
+        from email.message import Message
+        from urllib.error import HTTPError
+        self.authorizations.append(request.get_header("Authorization"))
+        status, fields = self.answers.pop(0)
+        headers = Message()
+        for key, value in fields.items():
+            headers[key] = value
+        if status >= 400:
+            raise HTTPError(request.full_url, status, "answer", headers, None)
+
+        class Response:
+            pass
+        response = Response()
+        response.status, response.headers = status, headers
+        return response
+
+
+def test_credentials_go_with_the_first_request():
+    # A basic-auth registry (the cluster's own) answers the first request: one request an image, not two.
+    opener = _RecordingOpener((200, {"Docker-Content-Digest": "sha256:" + "a" * 64}))
+    assert r2d_reg.registry_manifest("r.example:5000/p/x:t", "builder", "s3cret", insecure=True,
+                                     opener=opener) == "sha256:" + "a" * 64
+    assert opener.authorizations == [r2d_reg._basic("builder", "s3cret")]
+
+
+def test_wrong_basic_credentials_are_refused_after_one_request():
+    opener = _RecordingOpener((401, {"WWW-Authenticate": 'Basic realm="r"'}))
+    with pytest.raises(Repo2DockerError) as err:
+        r2d_reg.registry_manifest("r.example:5000/p/x:t", "builder", "wrong", insecure=True, opener=opener)
+    assert err.value.kind == "credentials_refused"
+    assert len(opener.authorizations) == 1
+
+
+def test_no_credentials_no_authorization_header():
+    opener = _RecordingOpener((404, {}))
+    assert r2d_reg.registry_manifest("r.example:5000/p/x:t", insecure=True, opener=opener) is None
+    assert opener.authorizations == [None]
+
+
+def test_one_tls_context_for_every_https_request(monkeypatch):
+    # Python 3.11's urllib makes a TLS context per connection unless given one; each loads the CA bundle again.
+    import ssl
+    made = []
+    real = ssl.create_default_context
+    counted = lambda *a, **kw: made.append(1) or real(*a, **kw)  # noqa: E731
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    monkeypatch.setattr(ssl, "_create_default_https_context", counted)  # what urllib uses when given none
+    monkeypatch.setattr(r2d_reg, "_OPENERS", {})
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for _ in range(3):
+        with pytest.raises(Repo2DockerError):
+            r2d_reg.registry_manifest("127.0.0.1:%d/p/x:t" % port, registry_url="https://127.0.0.1:%d" % port)
+    assert len(made) == 1
