@@ -14,7 +14,9 @@ size has a fact cache of its own, so a first converge never starts from an earli
 
 For each run it prints: wall time, changed, tasks executed (ok, changed included) and skipped per host, and
 connection round trips per host (`podman exec` calls, counted from podman's event log), with the load average
-before and after. Then the re-run/first ratio per size and the growth from the first size to the others.
+before and after. Then, at each size, a floor: a playbook of nothing but ping tasks, as many as give every node
+an agent's first-converge round trips (what the same connections cost this machine). Then the re-run/first
+ratio per size and the growth from the first size to the others, the floor's too.
 """
 import argparse
 import collections
@@ -87,14 +89,14 @@ def stamp():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def converge(inv, names, cache):
+def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.yml")):
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0",
                ANSIBLE_CACHE_PLUGIN_CONNECTION=cache)
     load_before = os.getloadavg()[0]
     since = stamp()
     time.sleep(1)  # the event log has one-second resolution
     t0 = time.monotonic()
-    out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", os.path.join(REPO, "playbooks", "k3s.yml")],
+    out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", playbook],
                          text=True, capture_output=True, env=env, cwd=REPO)
     elapsed = time.monotonic() - t0
     if out.returncode != 0:
@@ -130,6 +132,23 @@ def describe(label, res, servers, agents):
           f"load {res['load'][0]:.1f} -> {res['load'][1]:.1f}", flush=True)
 
 
+# A module run through the podman connection (no pipelining) is about five `podman exec` calls: the home
+# folder, the temporary folder, chmod, the run itself, the clean-up.
+EXECS_PER_MODULE_RUN = 5
+
+
+def floor(inv, names, cache, workdir, round_trips):
+    """Ansible's own cost at this size, with nothing of the collection: on every node, as many
+    ansible.builtin.ping tasks as give an agent's first-converge round trips. Its growth from one size to the
+    next is what the same connections cost this machine, whatever the tasks do."""
+    tasks = max(1, round(round_trips / EXECS_PER_MODULE_RUN))
+    playbook = os.path.join(workdir, f"floor-{tasks}.yml")
+    with open(playbook, "w", encoding="utf-8") as f:
+        json.dump([{"hosts": "all", "gather_facts": False,
+                    "tasks": [{"name": f"Ping {i}", "ansible.builtin.ping": {}} for i in range(tasks)]}], f)
+    return converge(inv, names, cache, playbook), tasks
+
+
 def measure(n_servers, n_agents, workdir):
     prefix = f"k3sbench{n_servers}x{n_agents}"
     servers = [f"{prefix}-server{i}" for i in range(1, n_servers + 1)]
@@ -152,9 +171,12 @@ def measure(n_servers, n_agents, workdir):
         again = converge(inv, names, cache)
         describe("re-run        ", again, servers, agents)
         print(f"  re-run/first = {again['wall'] / first['wall']:.2f}", flush=True)
+        agent_trips = [first["execs"][a] for a in agents] or [first["execs"][servers[0]]]
+        base, tasks = floor(inv, names, cache, workdir, sum(agent_trips) / len(agent_trips))
+        describe(f"floor: {tasks} pings a node", base, servers, agents)
     finally:
         stop(names, network)
-    return first, again
+    return first, again, base
 
 
 def main():
@@ -166,14 +188,14 @@ def main():
     print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
     with tempfile.TemporaryDirectory(prefix="k3s-bench-") as workdir:
         for n in args.agents:
-            first, again = measure(args.servers, n, workdir)
-            rows.append((n, first["wall"], again["wall"]))
+            first, again, base = measure(args.servers, n, workdir)
+            rows.append((n, first["wall"], again["wall"], base["wall"]))
     k = args.servers
-    n1, f1, a1 = rows[0]
-    for n2, f2, a2 in rows[1:]:
+    n1, f1, a1, b1 = rows[0]
+    for n2, f2, a2, b2 in rows[1:]:
         print(f"from {n1 + k} to {n2 + k} nodes (x{(n2 + k) / (n1 + k):.2f}): first converge x{f2 / f1:.2f}, "
-              f"re-run x{a2 / a1:.2f}; each added node: first {(f2 - f1) / (n2 - n1):.2f} s, "
-              f"re-run {(a2 - a1) / (n2 - n1):.2f} s")
+              f"re-run x{a2 / a1:.2f}, floor x{b2 / b1:.2f}; each added node: first {(f2 - f1) / (n2 - n1):.2f} s, "
+              f"re-run {(a2 - a1) / (n2 - n1):.2f} s, floor {(b2 - b1) / (n2 - n1):.2f} s")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
 
 
