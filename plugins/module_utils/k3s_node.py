@@ -83,13 +83,14 @@ def parse_dpkg_query(text, names):
     return dict((name, found.get(name, absent)) for name in names)
 
 
-def _run(argv, with_stderr=False):
+def _run(argv):
+    """(exit status, stdout, stderr) of a command; 127 and the reason when it cannot start."""
     try:
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                               universal_newlines=True)
     except OSError as exc:
-        return (127, "", str(exc)) if with_stderr else (127, "")
-    return (proc.returncode, proc.stdout, proc.stderr) if with_stderr else (proc.returncode, proc.stdout)
+        return 127, "", str(exc)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def node_state(bin_dir, units, files, directories, packages=(), commands=None, run=_run):
@@ -98,21 +99,22 @@ def node_state(bin_dir, units, files, directories, packages=(), commands=None, r
     binary = os.path.join(bin_dir, "k3s") if bin_dir else ""
     version = ""
     if binary and os.access(binary, os.X_OK):
-        rc, out = run([binary, "--version"])
+        rc, out, _err = run([binary, "--version"])
         version = parse_version(out) if rc == 0 else ""
     unit_state = {}
     if units:
         names = [u if u.endswith(".service") else u + ".service" for u in units]
-        rc, out = run(["systemctl", "show", "-p", ",".join(UNIT_PROPERTIES)] + names)
+        rc, out, _err = run(["systemctl", "show", "-p", ",".join(UNIT_PROPERTIES)] + names)
         shown = parse_systemctl_show(out if rc == 0 else "", names)
         unit_state = dict((unit, shown[name]) for unit, name in zip(units, names))
     package_state = {}
     if packages:
-        _rc, out = run(["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n"] + list(packages))
+        _rc, out, _err = run(["dpkg-query", "-W", "-f", "${Package}\t${db:Status-Abbrev}\t${Version}\n"]
+                             + list(packages))
         package_state = parse_dpkg_query(out, packages)
     answers = {}
     for name, argv in sorted((commands or {}).items()):
-        rc, out, err = run(list(argv), with_stderr=True)
+        rc, out, err = run(list(argv))
         answers[name] = {"rc": rc, "stdout": out.strip(), "stderr": err.strip()}
     return {
         "architecture": platform.machine(),

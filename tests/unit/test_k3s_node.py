@@ -63,9 +63,9 @@ def test_node_state_asks_k3s_and_systemctl_once_each(tmp_path):
     def run(argv):
         calls.append(argv)
         if argv[0] == str(binary):
-            return 0, "k3s version v1.31.4+k3s1 (abc)\n"
+            return 0, "k3s version v1.31.4+k3s1 (abc)\n", ""
         return 0, "LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\nInvocationID=\n\n" \
-                  "LoadState=not-found\nActiveState=inactive\nUnitFileState=\nInvocationID=\n"
+                  "LoadState=not-found\nActiveState=inactive\nUnitFileState=\nInvocationID=\n", ""
 
     state = kn.node_state(str(tmp_path), ["k3s", "k3s-agent"], [str(config)], [str(tmp_path)], run=run)
     assert [c[0] for c in calls] == [str(binary), "systemctl"]
@@ -81,7 +81,7 @@ def test_node_state_asks_k3s_and_systemctl_once_each(tmp_path):
 def test_node_state_without_k3s(tmp_path):
     def run(argv):
         assert argv[0] == "systemctl", "k3s --version must not run when there is no binary"
-        return 1, ""
+        return 1, "", ""
 
     state = kn.node_state(str(tmp_path), ["k3s"], [], [], run=run)
     assert state["version"] == ""
@@ -104,10 +104,10 @@ def test_dpkg_query_lines():
 def test_node_state_packages_and_queries_in_one_pass():
     calls = []
 
-    def run(argv, with_stderr=False):
+    def run(argv):
         calls.append(argv)
         if argv[0] == "dpkg-query":
-            return 1, "python3-kubernetes\tii \t22.6.0-2\n"
+            return 1, "python3-kubernetes\tii \t22.6.0-2\n", ""
         if argv[0] == "/usr/local/bin/helm":
             return 0, "v3.16.4\n", "WARNING: kubeconfig is group-readable\n"
         return 127, "", "No such file or directory: '/nope'"
