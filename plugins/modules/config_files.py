@@ -96,6 +96,8 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
+from ansible_collections.versatile.jupyter.plugins.module_utils.node_files import make_parents
+
 FILE_OPTIONS = dict(
     path=dict(type='path', required=True),
     content=dict(type='str'),
@@ -125,19 +127,6 @@ def needs_change(entry, state):
     if content != to_bytes(entry['content']) or mode != int(entry['mode'], 8) or uid != 0 or gid != 0:
         return 'write'
     return None
-
-
-def make_parents(path, directory_mode):
-    """Create the missing folders above ``path``, root's with ``directory_mode`` (existing ones are left)."""
-    parent = os.path.dirname(path)
-    missing = []
-    while parent and not os.path.isdir(parent):
-        missing.append(parent)
-        parent = os.path.dirname(parent)
-    for folder in reversed(missing):
-        os.mkdir(folder)
-        os.chown(folder, 0, 0)
-        os.chmod(folder, directory_mode)
 
 
 def write_file(path, content, mode, directory_mode):
