@@ -8,18 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
-
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-
-def local_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from ansible_collections.versatile.jupyter.plugins.module_utils.node_files import file_sha256
 
 
 class ActionModule(ActionBase):
@@ -39,7 +31,7 @@ class ActionModule(ActionBase):
                 if not isinstance(item, dict) or not item.get("src") or not item.get("dest"):
                     raise AnsibleError("copy_files: files[%d] needs src (a file on the controller) and dest" % index)
                 source = self._find_needle("files", item["src"])
-                entry = dict(item, sha256=item.get("sha256") or local_sha256(source))
+                entry = dict(item, sha256=item.get("sha256") or file_sha256(source))
                 entry.pop("src")
                 if not self._task.check_mode:
                     entry["staged"] = self._connection._shell.join_path(tmpdir, "source-%d" % index)

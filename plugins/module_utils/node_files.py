@@ -56,8 +56,8 @@ def place_staged(staged, dest, sha256, mode, directory_mode):
     whole (its sha256). It goes through a temporary file beside ``dest``, so ``dest`` is never half-written."""
     arrived = file_sha256(staged)
     if arrived != sha256:
-        raise ValueError("%s arrived with sha256 %s, not %s: the transfer was cut short or altered"
-                         % (dest, arrived, sha256))
+        raise ValueError("%s arrived with sha256 %s, not the expected %s: the transfer was cut short or altered, "
+                         "or the sha256 given is not the source's" % (dest, arrived, sha256))
     make_parents(dest, directory_mode)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix="." + os.path.basename(dest) + ".")
     try:
