@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Root-owned files put in place on a node: the missing parent folders (``make_parents``, shared with
 config_files) and the files copy_files brings from the controller (``file_sha256``, ``needs_copy``,
-``place_staged``, ``converge_copies``). Plain functions, unit-tested in tests/unit/test_node_files.py."""
+``place_staged``, ``converge_copies``); ``put_in_place`` writes a file of either module without a half-written
+moment. Plain functions, unit-tested in tests/unit/test_node_files.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -51,25 +52,33 @@ def needs_copy(dest, sha256, mode):
     return stat.S_IMODE(info.st_mode) != mode or info.st_uid != 0 or info.st_gid != 0
 
 
-def place_staged(staged, dest, sha256, mode, directory_mode):
-    """Move the transferred copy ``staged`` to ``dest``, root's with ``mode``, after checking that it arrived
-    whole (its sha256). It goes through a temporary file beside ``dest``, so ``dest`` is never half-written."""
-    arrived = file_sha256(staged)
-    if arrived != sha256:
-        raise ValueError("%s arrived with sha256 %s, not the expected %s: the transfer was cut short or altered, "
-                         "or the sha256 given is not the source's" % (dest, arrived, sha256))
-    make_parents(dest, directory_mode)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix="." + os.path.basename(dest) + ".")
+def put_in_place(path, mode, directory_mode, fill):
+    """Make ``path`` a root-owned file of ``mode`` through a temporary file beside it, so that ``path`` is never
+    half-written: ``fill(tmp)`` gives the temporary file (private, 0600) its content. Missing parent folders are
+    created first (root's, ``directory_mode``)."""
+    make_parents(path, directory_mode)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")
+    os.close(fd)
     try:
-        os.close(fd)
-        shutil.move(staged, tmp)  # a rename on the same file system, a copy across two
+        fill(tmp)
         os.chown(tmp, 0, 0)
         os.chmod(tmp, mode)
-        os.replace(tmp, dest)
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def place_staged(staged, dest, sha256, mode, directory_mode):
+    """Move the transferred copy ``staged`` to ``dest``, root's with ``mode``, after checking that it arrived
+    whole (its sha256)."""
+    arrived = file_sha256(staged)
+    if arrived != sha256:
+        raise ValueError("%s arrived with sha256 %s, not the expected %s: the transfer was cut short or altered, "
+                         "or the sha256 given is not the source's" % (dest, arrived, sha256))
+    # A rename on the same file system, a copy across two.
+    put_in_place(dest, mode, directory_mode, lambda tmp: shutil.move(staged, tmp))
 
 
 def converge_copies(entries, directory_mode, check_mode):

@@ -91,12 +91,11 @@ removed:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.node_files import make_parents
+from ansible_collections.versatile.jupyter.plugins.module_utils.node_files import put_in_place
 
 FILE_OPTIONS = dict(
     path=dict(type='path', required=True),
@@ -131,20 +130,13 @@ def needs_change(entry, state):
 
 def write_file(path, content, mode, directory_mode):
     """Write ``content`` to a private temporary file beside ``path``, set owner and mode, move it into place."""
-    make_parents(path, directory_mode)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.' + os.path.basename(path) + '.')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
+    def fill(tmp):
+        with open(tmp, 'wb') as handle:
             handle.write(to_bytes(content))
             handle.flush()
-            os.fchown(handle.fileno(), 0, 0)
-            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    put_in_place(path, mode, directory_mode, fill)
 
 
 def converge(entries, directory_mode, check_mode):
