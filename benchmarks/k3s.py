@@ -6,6 +6,7 @@
     python3 benchmarks/k3s.py                  # 1 server + 2, 8 and 16 agents
     python3 benchmarks/k3s.py --agents 2 4     # other sizes
     python3 benchmarks/k3s.py --servers 3 --agents 1   # HA: three servers joining one at a time
+    python3 benchmarks/k3s.py --connection ssh          # over ssh, as users run it (pipelining, ControlPersist)
 
 Each size gets fresh privileged systemd containers of localhost/debian-systemd:bookworm on a podman network
 and the k3s STAND-IN (tests/standins/k3s) through the role's air-gap path: k3s itself cannot run here, so
@@ -14,7 +15,10 @@ size has a fact cache of its own, so a first converge never starts from an earli
 
 For each run it prints: wall time, changed, tasks executed (ok, changed included) and skipped per host, and
 connection round trips per host (`podman exec` calls, counted from podman's event log), with the load average
-before and after. Then, at each size, a floor: a playbook of nothing but ping tasks, as many as give every node
+before and after. With --connection ssh, Ansible reaches the same containers over ssh, as a user's machines are
+reached: a user `bench` with password-less sudo, this repository's ansible.cfg (pipelining, ControlPersist), so a
+module run is one round trip; the round trips are then the sudo commands each node's journal recorded.
+Then, at each size, a floor: a playbook of nothing but ping tasks, as many as give every node
 an agent's first-converge round trips (what the same connections cost this machine). Then the re-run/first
 ratio per size and the growth from the first size to the others, the floor's too.
 """
@@ -54,16 +58,17 @@ def stop(names, network):
     subprocess.run(["podman", "network", "rm", "-f", network], capture_output=True)
 
 
-def cluster_inventory(path, servers, agents, **group_vars):
-    """A JSON inventory of podman-connected containers: servers, agents, no desktops (benchmarks/node_prep.py
-    uses it too)."""
+def cluster_inventory(path, servers, agents, host_vars=None, **group_vars):
+    """A JSON inventory of podman-connected containers (group_vars may name another connection, host_vars each
+    host's address): servers, agents, no desktops (benchmarks/node_prep.py uses it too)."""
+    host_vars = host_vars or {}
     hosts = {"all": {
         "vars": dict({"ansible_connection": "containers.podman.podman",
                       "ansible_python_interpreter": "/usr/bin/python3", "cluster_api_endpoint": servers[0]},
                      **group_vars),
         "children": {"k3s_cluster": {"children": {
-            "k3s_servers": {"hosts": {s: {} for s in servers}},
-            "k3s_agents": {"hosts": {a: {} for a in agents}},
+            "k3s_servers": {"hosts": {s: host_vars.get(s, {}) for s in servers}},
+            "k3s_agents": {"hosts": {a: host_vars.get(a, {}) for a in agents}},
             "desktops": {"hosts": {}},
         }}},
     }}
@@ -71,9 +76,49 @@ def cluster_inventory(path, servers, agents, **group_vars):
         json.dump(hosts, f)
 
 
-def inventory(path, servers, agents, airgap, workdir):
+def inventory(path, servers, agents, airgap, workdir, ssh=None):
+    """ssh: (private key, {name: address}) from ssh_access() to reach the nodes over ssh instead of podman."""
+    connection = {}
+    if ssh:
+        key, addresses = ssh
+        connection = {"ansible_connection": "ssh", "ansible_user": "bench", "ansible_ssh_private_key_file": key,
+                      "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+                      "host_vars": {name: {"ansible_host": address} for name, address in addresses.items()}}
     cluster_inventory(path, servers, agents, k3s_install_method="airgap", k3s_version=VERSION, k3s_airgap_dir=airgap,
-                      k3s_kubeconfig_local_path=os.path.join(workdir, "kubeconfig.yaml"))
+                      k3s_kubeconfig_local_path=os.path.join(workdir, "kubeconfig.yaml"), **connection)
+
+
+def ssh_access(names, network, workdir):
+    """For --connection ssh: on every node a user `bench` with password-less sudo and the controller's key, sshd
+    running; returns the key and each node's address on the podman network (the controller reaches it)."""
+    key = os.path.join(workdir, "id_ed25519")
+    if not os.path.exists(key):
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
+    with open(key + ".pub", encoding="utf-8") as f:
+        public = f.read().strip()
+    script = ("id bench >/dev/null 2>&1 || useradd -m -s /bin/sh bench; "
+              "echo 'bench ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/bench && chmod 0440 /etc/sudoers.d/bench; "
+              "install -d -m 0700 -o bench -g bench ~bench/.ssh; "
+              f"echo '{public}' > ~bench/.ssh/authorized_keys; "
+              "chown bench:bench ~bench/.ssh/authorized_keys; chmod 0600 ~bench/.ssh/authorized_keys; "
+              "systemctl start ssh")
+    addresses = {}
+    for name in names:
+        run("podman", "exec", name, "sh", "-c", script)
+        addresses[name] = run("podman", "inspect", "-f",
+                              f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}', name).stdout.strip()
+    return key, addresses
+
+
+def sudo_calls(since_epoch, names):
+    """Over ssh with pipelining a module run is one round trip, and with become one sudo command: count them in
+    each node's journal since an instant."""
+    counts = {}
+    for name in names:
+        out = run("podman", "exec", name, "journalctl", "-q", "--no-pager", "_COMM=sudo",
+                  "--since", f"@{since_epoch}").stdout
+        counts[name] = sum(1 for line in out.splitlines() if "COMMAND=" in line)
+    return counts
 
 
 def exec_calls(since, names):
@@ -89,11 +134,11 @@ def stamp():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.yml")):
+def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.yml"), ssh=False):
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_HOST_KEY_CHECKING="0",
                ANSIBLE_CACHE_PLUGIN_CONNECTION=cache)
     load_before = os.getloadavg()[0]
-    since = stamp()
+    since, since_epoch = stamp(), int(time.time())
     time.sleep(1)  # the event log has one-second resolution
     t0 = time.monotonic()
     out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", playbook],
@@ -106,7 +151,7 @@ def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.ym
         m = RECAP.match(line.strip())
         if m:
             recap[m.group(1)] = {"ok": int(m.group(2)), "changed": int(m.group(3)), "skipped": int(m.group(6))}
-    calls = exec_calls(since, names)
+    calls = sudo_calls(since_epoch, names) if ssh else exec_calls(since, names)
     return {"wall": elapsed, "changed": sum(r["changed"] for r in recap.values()), "recap": recap,
             "execs": calls, "load": (load_before, os.getloadavg()[0])}
 
@@ -133,23 +178,24 @@ def describe(label, res, servers, agents):
 
 
 # A module run through the podman connection (no pipelining) is about five `podman exec` calls: the home
-# folder, the temporary folder, chmod, the run itself, the clean-up.
+# folder, the temporary folder, chmod, the run itself, the clean-up. Over ssh with pipelining it is one.
 EXECS_PER_MODULE_RUN = 5
 
 
-def floor(inv, names, cache, workdir, round_trips):
+def floor(inv, names, cache, workdir, round_trips, ssh=False):
     """Ansible's own cost at this size, with nothing of the collection: on every node, as many
     ansible.builtin.ping tasks as give an agent's first-converge round trips. Its growth from one size to the
-    next is what the same connections cost this machine, whatever the tasks do."""
-    tasks = max(1, round(round_trips / EXECS_PER_MODULE_RUN))
+    next is what the same connections cost this machine, whatever the tasks do. Over ssh the pings run with
+    become, as the k3s plays do (and as sudo_calls counts)."""
+    tasks = max(1, round(round_trips / (1 if ssh else EXECS_PER_MODULE_RUN)))
     playbook = os.path.join(workdir, f"floor-{tasks}.yml")
     with open(playbook, "w", encoding="utf-8") as f:
-        json.dump([{"hosts": "all", "gather_facts": False,
+        json.dump([{"hosts": "all", "gather_facts": False, "become": ssh,
                     "tasks": [{"name": f"Ping {i}", "ansible.builtin.ping": {}} for i in range(tasks)]}], f)
-    return converge(inv, names, cache, playbook), tasks
+    return converge(inv, names, cache, playbook, ssh), tasks
 
 
-def measure(n_servers, n_agents, workdir):
+def measure(n_servers, n_agents, workdir, connection="podman"):
     prefix = f"k3sbench{n_servers}x{n_agents}"
     servers = [f"{prefix}-server{i}" for i in range(1, n_servers + 1)]
     agents = [f"{prefix}-agent{i}" for i in range(1, n_agents + 1)]
@@ -159,20 +205,21 @@ def measure(n_servers, n_agents, workdir):
         run(sys.executable, os.path.join(REPO, "tests", "standins", "k3s", "build_airgap.py"),
             "--version", VERSION, "--out", airgap)
     inv = os.path.join(workdir, f"inventory-{n_servers}x{n_agents}.json")
-    inventory(inv, servers, agents, airgap, workdir)
     cache = os.path.join(workdir, f"facts-{n_servers}x{n_agents}")
     names = [*servers, *agents]
+    ssh = connection == "ssh"
     stop(names, network)
     try:
         start(names, network)
-        print(f"{n_servers} server(s) + {n_agents} agents:", flush=True)
-        first = converge(inv, names, cache)
+        inventory(inv, servers, agents, airgap, workdir, ssh_access(names, network, workdir) if ssh else None)
+        print(f"{n_servers} server(s) + {n_agents} agents, over {connection}:", flush=True)
+        first = converge(inv, names, cache, ssh=ssh)
         describe("first converge", first, servers, agents)
-        again = converge(inv, names, cache)
+        again = converge(inv, names, cache, ssh=ssh)
         describe("re-run        ", again, servers, agents)
         print(f"  re-run/first = {again['wall'] / first['wall']:.2f}", flush=True)
         agent_trips = [first["execs"][a] for a in agents] or [first["execs"][servers[0]]]
-        base, tasks = floor(inv, names, cache, workdir, sum(agent_trips) / len(agent_trips))
+        base, tasks = floor(inv, names, cache, workdir, sum(agent_trips) / len(agent_trips), ssh)
         describe(f"floor: {tasks} pings a node", base, servers, agents)
     finally:
         stop(names, network)
@@ -183,12 +230,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agents", type=int, nargs="+", default=[2, 8, 16], help="agent counts to measure")
     parser.add_argument("--servers", type=int, default=1, help="servers (odd; 3 exercises the HA join)")
+    parser.add_argument("--connection", choices=["podman", "ssh"], default="podman",
+                        help="how Ansible reaches the containers (ssh: as users reach machines)")
     args = parser.parse_args()
     rows = []
     print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
     with tempfile.TemporaryDirectory(prefix="k3s-bench-") as workdir:
         for n in args.agents:
-            first, again, base = measure(args.servers, n, workdir)
+            first, again, base = measure(args.servers, n, workdir, args.connection)
             rows.append((n, first["wall"], again["wall"], base["wall"]))
     k = args.servers
     n1, f1, a1, b1 = rows[0]
