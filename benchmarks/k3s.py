@@ -34,6 +34,9 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
+from ssh_login import ssh_key, ssh_login  # noqa: E402  (tests/fixtures: also used by test_ssh_become.py)
+
 IMAGE = "localhost/debian-systemd:bookworm"
 VERSION = "v1.31.4+k3s1"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
@@ -59,8 +62,8 @@ def stop(names, network):
 
 
 def cluster_inventory(path, servers, agents, host_vars=None, **group_vars):
-    """A JSON inventory of podman-connected containers (group_vars may name another connection, host_vars each
-    host's address): servers, agents, no desktops (benchmarks/node_prep.py uses it too)."""
+    """A JSON inventory of podman-connected containers (host_vars may give a host another connection): servers,
+    agents, no desktops (benchmarks/node_prep.py uses it too)."""
     host_vars = host_vars or {}
     hosts = {"all": {
         "vars": dict({"ansible_connection": "containers.podman.podman",
@@ -76,38 +79,17 @@ def cluster_inventory(path, servers, agents, host_vars=None, **group_vars):
         json.dump(hosts, f)
 
 
-def inventory(path, servers, agents, airgap, workdir, ssh=None):
-    """ssh: (private key, {name: address}) from ssh_access() to reach the nodes over ssh instead of podman."""
-    connection = {}
-    if ssh:
-        key, addresses = ssh
-        connection = {"ansible_connection": "ssh", "ansible_user": "bench", "ansible_ssh_private_key_file": key,
-                      "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-                      "host_vars": {name: {"ansible_host": address} for name, address in addresses.items()}}
-    cluster_inventory(path, servers, agents, k3s_install_method="airgap", k3s_version=VERSION, k3s_airgap_dir=airgap,
-                      k3s_kubeconfig_local_path=os.path.join(workdir, "kubeconfig.yaml"), **connection)
+def inventory(path, servers, agents, airgap, workdir, host_vars=None):
+    """host_vars: each node's connection (ssh_access) when the nodes are not reached through podman."""
+    cluster_inventory(path, servers, agents, host_vars, k3s_install_method="airgap", k3s_version=VERSION,
+                      k3s_airgap_dir=airgap, k3s_kubeconfig_local_path=os.path.join(workdir, "kubeconfig.yaml"))
 
 
 def ssh_access(names, network, workdir):
     """For --connection ssh: on every node a user `bench` with password-less sudo and the controller's key, sshd
-    running; returns the key and each node's address on the podman network (the controller reaches it)."""
-    key = os.path.join(workdir, "id_ed25519")
-    if not os.path.exists(key):
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
-    with open(key + ".pub", encoding="utf-8") as f:
-        public = f.read().strip()
-    script = ("id bench >/dev/null 2>&1 || useradd -m -s /bin/sh bench; "
-              "echo 'bench ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/bench && chmod 0440 /etc/sudoers.d/bench; "
-              "install -d -m 0700 -o bench -g bench ~bench/.ssh; "
-              f"echo '{public}' > ~bench/.ssh/authorized_keys; "
-              "chown bench:bench ~bench/.ssh/authorized_keys; chmod 0600 ~bench/.ssh/authorized_keys; "
-              "systemctl start ssh")
-    addresses = {}
-    for name in names:
-        run("podman", "exec", name, "sh", "-c", script)
-        addresses[name] = run("podman", "inspect", "-f",
-                              f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}', name).stdout.strip()
-    return key, addresses
+    running (tests/fixtures/ssh_login.py); returns each node's host vars that reach it over ssh."""
+    key = ssh_key(workdir)
+    return {name: ssh_login(name, network, "bench", key) for name in names}
 
 
 def sudo_calls(since_epoch, names):

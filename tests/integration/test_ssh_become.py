@@ -9,10 +9,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
+from ssh_login import ssh_key, ssh_login  # noqa: E402
+
 IMAGE = "localhost/debian-systemd:bookworm"
 NODE, NETWORK, USER = "vj-ssh-node", "vj-ssh-net", "deploy"
 
@@ -52,22 +56,10 @@ def node(tmp_path_factory):
            "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroupns=host", IMAGE, "/sbin/init")
     try:
         podman("exec", NODE, "systemctl", "is-system-running", "--wait", check=False)
-        key = str(work / "id_ed25519")
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-        with open(key + ".pub", encoding="utf-8") as f:
-            public = f.read().strip()
-        podman("exec", NODE, "sh", "-c",
-               f"useradd -m -s /bin/sh {USER} && echo '{USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}"
-               f" && chmod 0440 /etc/sudoers.d/{USER} && install -d -m 0700 -o {USER} -g {USER} ~{USER}/.ssh"
-               f" && echo '{public}' > ~{USER}/.ssh/authorized_keys && chown {USER}: ~{USER}/.ssh/authorized_keys"
-               " && systemctl start ssh")
-        address = podman("inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}',
-                         NODE).stdout.strip()
+        login = ssh_login(NODE, NETWORK, USER, ssh_key(str(work)))
         inventory = work / "inventory.json"
-        inventory.write_text(json.dumps({"all": {"hosts": {NODE: {
-            "ansible_host": address, "ansible_user": USER, "ansible_ssh_private_key_file": key,
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-            "ansible_python_interpreter": "/usr/bin/python3"}}}}))
+        inventory.write_text(json.dumps({"all": {"hosts": {NODE: dict(
+            login, ansible_python_interpreter="/usr/bin/python3")}}}))
         binary = work / "tool"
         binary.write_bytes(os.urandom(256 * 1024))
         script = work / "install.sh"
