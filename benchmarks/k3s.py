@@ -15,7 +15,10 @@ size has a fact cache of its own, so a first converge never starts from an earli
 
 For each run it prints: wall time, changed, tasks executed (ok, changed included) and skipped per host, and
 connection round trips per host (`podman exec` calls, counted from podman's event log), with the load average
-before and after. With --connection ssh, Ansible reaches the same containers over ssh, as a user's machines are
+before and after, and where the CPU went: the controller's (Ansible and the connection clients it runs) and the
+nodes' (each container's cgroup: sshd or podman exec sessions, module runs, the install script, systemd, the
+stand-in). On this 2-core machine both share the same cores; on real machines a node's share runs on its own CPU,
+so the controller's CPU per added node is what an added lab desktop costs the run. With --connection ssh, Ansible reaches the same containers over ssh, as a user's machines are
 reached: a user `bench` with password-less sudo, this repository's ansible.cfg (pipelining, ControlPersist), so a
 module run is one round trip; the round trips are then the sudo commands each node's journal recorded.
 Then, at each size, a floor: a playbook of nothing but ping tasks, as many as give every node
@@ -28,6 +31,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -112,6 +116,26 @@ def exec_calls(since, names):
     return {name: counts.get(name, 0) for name in names}
 
 
+def cgroup_cpu_seconds(name):
+    """CPU seconds used so far by every process of a container (its cgroup, v2 or v1), or None if unreadable."""
+    path = run("podman", "inspect", "--format", "{{.State.CgroupPath}}", name).stdout.strip().lstrip("/")
+    try:
+        with open(f"/sys/fs/cgroup/{path}/cpu.stat", encoding="utf-8") as f:
+            return int(dict(line.split() for line in f)["usage_usec"]) / 1e6
+    except (OSError, KeyError, ValueError):
+        pass
+    try:
+        with open(f"/sys/fs/cgroup/cpuacct/{path}/cpuacct.usage", encoding="utf-8") as f:
+            return int(f.read()) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
+def nodes_cpu_seconds(names):
+    seconds = [cgroup_cpu_seconds(name) for name in names]
+    return None if None in seconds else sum(seconds)
+
+
 def stamp():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -122,10 +146,15 @@ def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.ym
     load_before = os.getloadavg()[0]
     since, since_epoch = stamp(), int(time.time())
     time.sleep(1)  # the event log has one-second resolution
+    nodes_before, own_before = nodes_cpu_seconds(names), resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     out = subprocess.run(["ansible-playbook", "-i", inv, "-f", "20", playbook],
                          text=True, capture_output=True, env=env, cwd=REPO)
     elapsed = time.monotonic() - t0
+    nodes_after, own_after = nodes_cpu_seconds(names), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Ansible's processes and the clients it ran (ssh, podman exec): this process waits for nothing else meanwhile.
+    controller_cpu = (own_after.ru_utime - own_before.ru_utime) + (own_after.ru_stime - own_before.ru_stime)
+    nodes_cpu = None if None in (nodes_before, nodes_after) else nodes_after - nodes_before
     if out.returncode != 0:
         sys.exit(f"converge failed:\n{out.stdout[-4000:]}\n{out.stderr[-2000:]}")
     recap = {}
@@ -135,7 +164,8 @@ def converge(inv, names, cache, playbook=os.path.join(REPO, "playbooks", "k3s.ym
             recap[m.group(1)] = {"ok": int(m.group(2)), "changed": int(m.group(3)), "skipped": int(m.group(6))}
     calls = sudo_calls(since_epoch, names) if ssh else exec_calls(since, names)
     return {"wall": elapsed, "changed": sum(r["changed"] for r in recap.values()), "recap": recap,
-            "execs": calls, "load": (load_before, os.getloadavg()[0])}
+            "execs": calls, "load": (load_before, os.getloadavg()[0]),
+            "cpu": {"controller": controller_cpu, "nodes": nodes_cpu}}
 
 
 def spread(values):
@@ -155,7 +185,9 @@ def describe(label, res, servers, agents):
     groups = [("server", servers), ("agent", agents)]
     detail = "; ".join(f"{name}: {per(hosts, 'ok')} executed, {per(hosts, 'skipped')} skipped, "
                        f"{calls(hosts)} round trips" for name, hosts in groups if hosts)
+    nodes_cpu = "n/a" if res["cpu"]["nodes"] is None else f"{res['cpu']['nodes']:.1f} s"
     print(f"  {label}: {res['wall']:.1f} s, changed={res['changed']}, per host ({detail}), "
+          f"CPU: controller {res['cpu']['controller']:.1f} s, nodes {nodes_cpu}, "
           f"load {res['load'][0]:.1f} -> {res['load'][1]:.1f}", flush=True)
 
 
@@ -220,13 +252,17 @@ def main():
     with tempfile.TemporaryDirectory(prefix="k3s-bench-") as workdir:
         for n in args.agents:
             first, again, base = measure(args.servers, n, workdir, args.connection)
-            rows.append((n, first["wall"], again["wall"], base["wall"]))
+            rows.append((n, first["wall"], again["wall"], base["wall"], first["cpu"]))
     k = args.servers
-    n1, f1, a1, b1 = rows[0]
-    for n2, f2, a2, b2 in rows[1:]:
+    n1, f1, a1, b1, c1 = rows[0]
+    for n2, f2, a2, b2, c2 in rows[1:]:
         print(f"from {n1 + k} to {n2 + k} nodes (x{(n2 + k) / (n1 + k):.2f}): first converge x{f2 / f1:.2f}, "
               f"re-run x{a2 / a1:.2f}, floor x{b2 / b1:.2f}; each added node: first {(f2 - f1) / (n2 - n1):.2f} s, "
               f"re-run {(a2 - a1) / (n2 - n1):.2f} s, floor {(b2 - b1) / (n2 - n1):.2f} s")
+        nodes = ("n/a" if None in (c1["nodes"], c2["nodes"])
+                 else f"{(c2['nodes'] - c1['nodes']) / (n2 - n1):.2f} s")
+        print(f"  first converge, CPU of each added node: controller "
+              f"{(c2['controller'] - c1['controller']) / (n2 - n1):.2f} s, on the nodes {nodes}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
 
 
