@@ -9,19 +9,14 @@ __metaclass__ = type
 
 # Each filter is documented in its own file beside this one (cluster_node_addresses.yml, ...).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.cluster_access import (
-    cluster_nodes,
-    export_line,
-    export_problems,
-    node_addresses,
-)
+from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported_on_call
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            "cluster_node_addresses": node_addresses,
-            "cluster_nodes": cluster_nodes,
-            "cluster_nfs_export_line": export_line,
-            "cluster_nfs_client_problems": export_problems,
+            "cluster_node_addresses": imported_on_call("cluster_access", "node_addresses"),
+            "cluster_nodes": imported_on_call("cluster_access", "cluster_nodes"),
+            "cluster_nfs_export_line": imported_on_call("cluster_access", "export_line"),
+            "cluster_nfs_client_problems": imported_on_call("cluster_access", "export_problems"),
         }

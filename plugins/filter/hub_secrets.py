@@ -9,13 +9,14 @@ __metaclass__ = type
 
 # Each filter is documented in its own file beside this one (hub_helm_failure.yml, hub_scrub.yml).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.hub_secrets import helm_failure, layer_secrets, scrub
+from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported, imported_on_call
 
 
 def hub_scrub(text, layers):
-    return scrub(text, layer_secrets(layers))
+    secrets = imported("hub_secrets")
+    return secrets.scrub(text, secrets.layer_secrets(layers))
 
 
 class FilterModule(object):
     def filters(self):
-        return {"hub_helm_failure": helm_failure, "hub_scrub": hub_scrub}
+        return {"hub_helm_failure": imported_on_call("hub_secrets", "helm_failure"), "hub_scrub": hub_scrub}

@@ -9,12 +9,12 @@ __metaclass__ = type
 
 # Each filter is documented in its own file beside this one (k3s_node_names.yml, k3s_api_url.yml).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.k3s_names import api_url, node_names
+from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported_on_call
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            "k3s_node_names": node_names,
-            "k3s_api_url": api_url,
+            "k3s_node_names": imported_on_call("k3s_names", "node_names"),
+            "k3s_api_url": imported_on_call("k3s_names", "api_url"),
         }

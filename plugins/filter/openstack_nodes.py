@@ -9,41 +9,36 @@ __metaclass__ = type
 # Each filter is documented in its own file beside this one (openstack_nodes_plan.yml, ...).
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.versatile.jupyter.plugins.module_utils.openstack_nodes_plan import (
-    PlanError,
-    host_entries,
-    missing_attachments,
-    missing_floating_ips,
-    plan,
-    servers_in_error,
-)
+from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported
 
 
 def openstack_nodes_plan(_input, cluster, groups, existing, network, ingress_node="", address="fixed",
                          metadata=None):
+    planner = imported("openstack_nodes_plan")
     try:
-        return plan(cluster, groups, existing, network, ingress_node, address, metadata)
-    except PlanError as error:
+        return planner.plan(cluster, groups, existing, network, ingress_node, address, metadata)
+    except planner.PlanError as error:
         raise AnsibleFilterError(str(error))
 
 
 def openstack_nodes_hosts(wanted, servers, address="fixed"):
+    planner = imported("openstack_nodes_plan")
     try:
-        return host_entries(wanted, servers, address)
-    except PlanError as error:
+        return planner.host_entries(wanted, servers, address)
+    except planner.PlanError as error:
         raise AnsibleFilterError(str(error))
 
 
 def openstack_nodes_missing_attachments(desired, servers, volumes):
-    return missing_attachments(desired, servers, volumes)
+    return imported("openstack_nodes_plan").missing_attachments(desired, servers, volumes)
 
 
 def openstack_nodes_missing_floating_ips(desired, servers):
-    return missing_floating_ips(desired, servers)
+    return imported("openstack_nodes_plan").missing_floating_ips(desired, servers)
 
 
 def openstack_nodes_in_error(desired, servers):
-    return servers_in_error(desired, servers)
+    return imported("openstack_nodes_plan").servers_in_error(desired, servers)
 
 
 class FilterModule(object):

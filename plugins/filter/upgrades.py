@@ -9,13 +9,7 @@ __metaclass__ = type
 
 # Each filter is documented in its own file beside this one (k3s_upgrade_problems.yml, ...).
 
-from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
-    hub_user_images,
-    hub_users_on_old_images,
-    k3s_upgrade_problems as upgrade_problems,
-    k3s_version_of,
-    rollout_line,
-)
+from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported, imported_on_call
 
 
 def installed_release(text):
@@ -26,19 +20,19 @@ def installed_release(text):
     text = (text or "").strip()
     if len(text.split()) == 1:
         return text
-    return k3s_version_of(text)
+    return imported("upgrades").k3s_version_of(text)
 
 
 def k3s_upgrade_problems(installed, target, variable="k3s_version"):
-    return upgrade_problems(dict((node, installed_release(text)) for node, text in (installed or {}).items()),
-                            target, variable)
+    installed_releases = dict((node, installed_release(text)) for node, text in (installed or {}).items())
+    return imported("upgrades").k3s_upgrade_problems(installed_releases, target, variable)
 
 
 class FilterModule(object):
     def filters(self):
         return {
             "k3s_upgrade_problems": k3s_upgrade_problems,
-            "hub_user_images": hub_user_images,
-            "hub_users_on_old_images": hub_users_on_old_images,
-            "hub_rollout_line": rollout_line,
+            "hub_user_images": imported_on_call("upgrades", "hub_user_images"),
+            "hub_users_on_old_images": imported_on_call("upgrades", "hub_users_on_old_images"),
+            "hub_rollout_line": imported_on_call("upgrades", "rollout_line"),
         }
