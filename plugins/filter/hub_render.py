@@ -44,11 +44,9 @@ _value:
   elements: str
 """
 
-
 from ansible_collections.versatile.jupyter.plugins.module_utils.imported_on_call import imported_on_call
 
 
 class FilterModule(object):
     def filters(self):
-        # The logic is imported at the first call (module_utils/imported_on_call.py says why).
         return {"hub_render_table": imported_on_call("hub_render", "summary_table")}
