@@ -13,13 +13,18 @@ import hashlib
 # Each test is documented in its own file beside this one (same_file.yml, root_folder.yml).
 
 
+def file_holds(state, sha256, mode):
+    """A k3s_node_info file entry: the file exists, its content has this sha256 (not empty), it has this mode and
+    root (uid 0) owns it."""
+    return (isinstance(state, dict) and bool(state.get('exists')) and bool(sha256)
+            and state.get('sha256') == sha256 and state.get('mode') == mode and state.get('uid') == 0)
+
+
 def same_file(state, content, mode):
-    """A k3s_node_info file entry against the content, mode and root ownership a role would write."""
-    if not isinstance(state, dict) or not state.get('exists'):
-        return False
+    """A k3s_node_info file entry against the content, mode and root ownership (uid and gid 0) a role would
+    write."""
     digest = hashlib.sha256(content.encode('utf-8')).hexdigest()
-    return (state.get('sha256') == digest and state.get('mode') == mode
-            and state.get('uid') == 0 and state.get('gid') == 0)
+    return file_holds(state, digest, mode) and state.get('gid') == 0
 
 
 def root_folder(state, mode):
@@ -30,4 +35,4 @@ def root_folder(state, mode):
 
 class TestModule(object):
     def tests(self):
-        return {'same_file': same_file, 'root_folder': root_folder}
+        return {'same_file': same_file, 'file_holds': file_holds, 'root_folder': root_folder}

@@ -1,7 +1,7 @@
 """Unit tests: the Jinja tests that compare k3s_node_info's answer with what a role would write."""
 import hashlib
 
-from ansible_collections.versatile.jupyter.plugins.test.node_files import root_folder, same_file
+from ansible_collections.versatile.jupyter.plugins.test.node_files import file_holds, root_folder, same_file
 
 CONTENT = "kind: ClusterIssuer\n"
 SHA = hashlib.sha256(CONTENT.encode()).hexdigest()
@@ -30,3 +30,16 @@ def test_root_folder():
     assert not root_folder(state, "0755")
     assert not root_folder(dict(state, uid=1), "0700")
     assert not root_folder({"exists": False, "entries": [], "mode": "", "uid": -1, "gid": -1}, "0700")
+
+
+def test_file_holds_only_when_sha256_mode_and_owner_match():
+    digest = hashlib.sha256(b"K10abc::server:secret\n").hexdigest()
+    state = {"exists": True, "sha256": digest, "mode": "0600", "uid": 0, "gid": 4}
+    assert file_holds(state, digest, "0600")
+    assert not file_holds(state, "0" * 64, "0600")
+    assert not file_holds(state, digest, "0644")
+    assert not file_holds(dict(state, uid=1000), digest, "0600")
+    assert not file_holds(dict(state, exists=False), digest, "0600")
+    # An empty sha256 (the cluster's token not seen) never matches, not even a file reported without one.
+    assert not file_holds(dict(state, sha256=""), "", "0600")
+    assert not file_holds({}, digest, "0600")
