@@ -32,6 +32,8 @@ class FilterModule(object):
     def filters(self):
         return {
             "k3s_upgrade_problems": k3s_upgrade_problems,
+            "k3s_node_problems": imported_on_call("upgrades", "k3s_node_problems"),
+            "k3s_installs": imported_on_call("upgrades", "k3s_installs"),
             "hub_user_images": imported_on_call("upgrades", "hub_user_images"),
             "hub_users_on_old_images": imported_on_call("upgrades", "hub_users_on_old_images"),
             "hub_rollout_line": imported_on_call("upgrades", "rollout_line"),

@@ -6,6 +6,9 @@
 - k3s: every node moves to ``k3s_version`` from the version it runs. Kubernetes supports upgrades one minor
   version at a time and no downgrades, so ``k3s_upgrade_problems`` refuses a lower release and a skipped minor
   version, naming each node, both versions and the variable, before any node is changed.
+  ``k3s_node_problems`` refuses, just as early, a node whose architecture has no k3s release or that runs k3s of
+  the other kind than its group says (an agent is never turned into a server or the reverse);
+  ``k3s_installs`` names the nodes that have k3s to install, with the release architecture each needs.
 - Image roll-outs: ``hub_user_images`` reads the user images a hub's merged values offer (the single-user image
   and every profile's), ``hub_users_on_old_images`` lists the users whose running server uses another one.
 """
@@ -74,6 +77,42 @@ def k3s_upgrade_problems(installed, target, variable="k3s_version"):
         problem = k3s_upgrade_problem(node, installed[node], target, variable)
         if problem and problem not in out:
             out.append(problem)
+    return out
+
+
+def k3s_node_problems(answers, servers, arch_map, unit_files):
+    """Every node's problem, in node order: ``answers`` maps inventory names to each node's k3s_node_info answer
+    (``architecture``, ``files``); a node is a server when listed in ``servers``, else an agent. ``arch_map``
+    maps machine architectures to k3s release architectures, ``unit_files`` each kind to its unit file. A node
+    without an answer (not looked at in this run, as with --tags) is not judged."""
+    out = []
+    for node in sorted(answers):
+        answer = answers[node]
+        if not answer:
+            continue
+        kind, other = ("server", "agent") if node in servers else ("agent", "server")
+        architecture = answer.get("architecture", "")
+        if architecture not in arch_map:
+            out.append("%s: k3s has no release for the architecture %r (releases exist for %s)."
+                       % (node, architecture, ", ".join(sorted(arch_map))))
+        if ((answer.get("files") or {}).get(unit_files[other]) or {}).get("exists"):
+            out.append("%s is listed as a k3s %s but runs a k3s %s (%s). An agent is never turned into a server or "
+                       "the reverse: remove the node first (playbooks/remove_node.yml -e '{\"k3s_remove_nodes\": "
+                       "[\"%s\"]}')." % (node, kind, other, unit_files[other], node))
+    return out
+
+
+def k3s_installs(answers, servers, version, arch_map, unit_files):
+    """The nodes that have k3s to install, each with its k3s release architecture ('' when not known): those
+    whose answer shows no unit of their kind or another version than ``version`` (as k3s_install_needed in the
+    role's vars decides for one node), nodes without an answer included. Arguments as for k3s_node_problems."""
+    out = {}
+    for node in sorted(answers):
+        answer = answers[node] or {}
+        kind = "server" if node in servers else "agent"
+        unit = ((answer.get("files") or {}).get(unit_files[kind]) or {}).get("exists")
+        if not unit or answer.get("version") != version:
+            out[node] = arch_map.get(answer.get("architecture"), "")
     return out
 
 

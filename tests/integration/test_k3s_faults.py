@@ -7,6 +7,7 @@ air-gap path; it also stands in for embedded etcd's member list). A node is lost
 test callback fault_callbacks/stop_at_play.py, which stops its container as the named play starts (a machine that
 goes off). One cluster serves every check, in order:
 
+0. The agent holds a k3s server's unit: k3s.yml refuses it in its checks, before any node is changed.
 1. k3s.yml; the agent is lost as the agents' play starts: the run goes on for the others (the desktop joins, the
    readiness wait does not wait for the agent), names the agent at its end and fails.
 2. The agent is back; a server dies and a new machine takes its name, and the owner switches the desktop off.
@@ -130,6 +131,19 @@ def recap(text, host):
 
 def test_lost_agent_then_dead_server_replaced_with_desktop_off_then_lost_first_server(lab):
     inv, tmp_path = lab
+    # 0. The agent runs a k3s server (its unit file is there): an agent is never turned into a server, and the
+    #    refusal comes before any node is changed, not when the agent's turn comes after the servers'.
+    podman_exec(AGENT, "touch", "/etc/systemd/system/k3s.service")
+    rc, text = play(lab, "k3s.yml")
+    flat = " ".join(text.split())
+    assert rc != 0, text[-4000:]
+    assert f"Nothing was changed. {AGENT} is listed as a k3s agent but runs a k3s server " \
+           f"(/etc/systemd/system/k3s.service)." in flat, text[-4000:]
+    for host in NODES:
+        assert recap(text, host)["changed"] == "0", text[-4000:]
+    assert podman_exec(S1, "test", "-e", "/usr/local/bin/k3s").returncode != 0
+    podman_exec(AGENT, "rm", "/etc/systemd/system/k3s.service")
+
     # 1. The agent goes off as the agents' play starts.
     rc, text = play(lab, "k3s.yml", stop={AGENTS_PLAY: [AGENT]})
     flat = " ".join(text.split())

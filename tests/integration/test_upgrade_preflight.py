@@ -91,3 +91,18 @@ def test_k3s_playbook_refuses_a_downgrade_too(tmp_path):
     assert "Nothing was changed." in text, text[-3000:]
     assert "s1 runs k3s v1.32.1+k3s1, newer than k3s_version v1.31.4+k3s1" in text, text[-3000:]
     assert "Install a k3s server" not in text and "Install a k3s agent" not in text, text[-3000:]
+
+
+def test_k3s_playbook_refuses_an_airgap_folder_without_the_nodes_architecture(tmp_path):
+    """The nodes (this machine: amd64 on the test machines) need k3s installed; the air-gap folder holds a complete,
+    verified release for arm64 only. The run stops in preflight, naming the nodes and their architecture, not on
+    the first node to install once the servers were changed."""
+    arm64 = tmp_path / "arm64"
+    subprocess.run([sys.executable, BUILD, "--version", "v1.31.4+k3s1", "--arch", "arm64", "--out", str(arm64)],
+                   check=True, capture_output=True)
+    rc, text = run(tmp_path, None, "v1.31.4+k3s1", "-e", "k3s_install_method=airgap", "-e",
+                   "k3s_airgap_dir=" + str(arm64), playbook="k3s.yml")
+    assert rc != 0, text[-3000:]
+    assert ("Nothing was changed. The air-gap folder %s holds no verified release for the architecture of a1, d1, s1 "
+            "(amd64)" % arm64) in text, text[-3000:]
+    assert "Install a k3s server" not in text and "Install a k3s agent" not in text, text[-3000:]

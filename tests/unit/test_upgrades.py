@@ -6,6 +6,8 @@ from ansible_collections.versatile.jupyter.plugins.filter.upgrades import k3s_up
 from ansible_collections.versatile.jupyter.plugins.module_utils.upgrades import (
     hub_user_images,
     hub_users_on_old_images,
+    k3s_installs,
+    k3s_node_problems,
     k3s_upgrade_problem,
     k3s_upgrade_problems,
     k3s_version_of,
@@ -117,3 +119,49 @@ def test_users_on_old_images_listed_by_user():
     assert hub_users_on_old_images([], ["x"]) == []
     assert [rollout_line(row) for row in old] == ["bob (server r) on quay.io/lab/r:4.3",
                                                   "zoe on quay.io/lab/base:2026.10"]
+
+
+ARCH_MAP = {"x86_64": "amd64", "aarch64": "arm64"}
+UNIT_FILES = {"server": "/etc/systemd/system/k3s.service", "agent": "/etc/systemd/system/k3s-agent.service"}
+
+
+def answer(architecture="x86_64", *units):
+    return {"architecture": architecture, "files": {path: {"exists": path in units} for path in UNIT_FILES.values()}}
+
+
+def test_node_problems_name_each_node_with_an_unknown_architecture_or_the_other_kind():
+    problems = k3s_node_problems(
+        {"s1": answer("x86_64", UNIT_FILES["server"]), "a1": answer("x86_64", UNIT_FILES["server"]),
+         "a2": answer("riscv64"), "a3": answer("aarch64"), "s2": answer("x86_64", UNIT_FILES["agent"])},
+        ["s1", "s2"], ARCH_MAP, UNIT_FILES)
+    assert problems == [
+        "a1 is listed as a k3s agent but runs a k3s server (/etc/systemd/system/k3s.service). An agent is never "
+        "turned into a server or the reverse: remove the node first (playbooks/remove_node.yml -e "
+        "'{\"k3s_remove_nodes\": [\"a1\"]}').",
+        "a2: k3s has no release for the architecture 'riscv64' (releases exist for aarch64, x86_64).",
+        "s2 is listed as a k3s server but runs a k3s agent (/etc/systemd/system/k3s-agent.service). An agent is "
+        "never turned into a server or the reverse: remove the node first (playbooks/remove_node.yml -e "
+        "'{\"k3s_remove_nodes\": [\"s2\"]}').",
+    ]
+
+
+def test_node_problems_accept_new_and_installed_nodes_of_their_own_kind():
+    assert k3s_node_problems({"s1": answer("x86_64", UNIT_FILES["server"]), "a1": answer("aarch64"),
+                              "a2": answer("x86_64", UNIT_FILES["agent"])}, ["s1"], ARCH_MAP, UNIT_FILES) == []
+
+
+def test_node_problems_skip_nodes_not_looked_at():
+    """With --tags that skip the probe, no node has an answer: none is judged."""
+    assert k3s_node_problems({"s1": None, "a1": {}}, ["s1"], ARCH_MAP, UNIT_FILES) == []
+
+
+def test_installs_name_each_node_without_its_unit_or_on_another_version_with_its_architecture():
+    server = dict(answer("x86_64", UNIT_FILES["server"]), version=NEW)
+    installs = k3s_installs(
+        {"s1": server, "a1": dict(answer("aarch64", UNIT_FILES["agent"]), version=NEW),
+         "a2": dict(answer("aarch64", UNIT_FILES["agent"]), version="v1.31.4+k3s1"),
+         # An agent with only a server's unit has no unit of its kind.
+         "a3": dict(answer("x86_64", UNIT_FILES["server"]), version=NEW),
+         "a4": answer("riscv64"), "d1": None},
+        ["s1"], NEW, ARCH_MAP, UNIT_FILES)
+    assert installs == {"a2": "arm64", "a3": "amd64", "a4": "", "d1": ""}
