@@ -80,21 +80,22 @@ def k3s_upgrade_problems(installed, target, variable="k3s_version"):
     return out
 
 
-def k3s_node_problems(answers, servers, arch_map, unit_files):
+def k3s_node_problems(answers, servers, version, arch_map, unit_files):
     """Every node's problem, in node order: ``answers`` maps inventory names to each node's k3s_node_info answer
-    (``architecture``, ``files``); a node is a server when listed in ``servers``, else an agent. ``arch_map``
-    maps machine architectures to k3s release architectures, ``unit_files`` each kind to its unit file. A node
-    without an answer (not looked at in this run, as with --tags) is not judged."""
+    (``architecture``, ``version``, ``files``); a node is a server when listed in ``servers``, else an agent.
+    ``arch_map`` maps machine architectures to k3s release architectures, ``unit_files`` each kind to its unit
+    file. The architecture is judged only where k3s is to be installed (k3s_installs). A node without an answer
+    (not looked at in this run, as with --tags) is not judged."""
+    installs = k3s_installs(answers, servers, version, arch_map, unit_files)
     out = []
     for node in sorted(answers):
         answer = answers[node]
         if not answer:
             continue
         kind, other = ("server", "agent") if node in servers else ("agent", "server")
-        architecture = answer.get("architecture", "")
-        if architecture not in arch_map:
+        if installs.get(node) == "":
             out.append("%s: k3s has no release for the architecture %r (releases exist for %s)."
-                       % (node, architecture, ", ".join(sorted(arch_map))))
+                       % (node, answer.get("architecture", ""), ", ".join(sorted(arch_map))))
         if ((answer.get("files") or {}).get(unit_files[other]) or {}).get("exists"):
             out.append("%s is listed as a k3s %s but runs a k3s %s (%s). An agent is never turned into a server or "
                        "the reverse: remove the node first (playbooks/remove_node.yml -e '{\"k3s_remove_nodes\": "
@@ -105,7 +106,8 @@ def k3s_node_problems(answers, servers, arch_map, unit_files):
 def k3s_installs(answers, servers, version, arch_map, unit_files):
     """The nodes that have k3s to install, each with its k3s release architecture ('' when not known): those
     whose answer shows no unit of their kind or another version than ``version`` (as k3s_install_needed in the
-    role's vars decides for one node), nodes without an answer included. Arguments as for k3s_node_problems."""
+    role's vars decides for one node), nodes without an answer included. ``answers``, ``servers``, ``arch_map`` and
+    ``unit_files`` as for k3s_node_problems; ``version`` is k3s_version."""
     out = {}
     for node in sorted(answers):
         answer = answers[node] or {}

@@ -9,6 +9,7 @@ tests/unit/test_upgrades.py.
 """
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -94,15 +95,17 @@ def test_k3s_playbook_refuses_a_downgrade_too(tmp_path):
 
 
 def test_k3s_playbook_refuses_an_airgap_folder_without_the_nodes_architecture(tmp_path):
-    """The nodes (this machine: amd64 on the test machines) need k3s installed; the air-gap folder holds a complete,
-    verified release for arm64 only. The run stops in preflight, naming the nodes and their architecture, not on
-    the first node to install once the servers were changed."""
-    arm64 = tmp_path / "arm64"
-    subprocess.run([sys.executable, BUILD, "--version", "v1.31.4+k3s1", "--arch", "arm64", "--out", str(arm64)],
+    """The nodes (this machine) need k3s installed; the air-gap folder holds a complete, verified release for
+    another architecture only. The run stops in preflight, naming the nodes and their architecture, not on the
+    first node to install once the servers were changed."""
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}[platform.machine()]
+    other = "arm64" if arch == "amd64" else "amd64"
+    folder = tmp_path / other
+    subprocess.run([sys.executable, BUILD, "--version", "v1.31.4+k3s1", "--arch", other, "--out", str(folder)],
                    check=True, capture_output=True)
     rc, text = run(tmp_path, None, "v1.31.4+k3s1", "-e", "k3s_install_method=airgap", "-e",
-                   "k3s_airgap_dir=" + str(arm64), playbook="k3s.yml")
+                   "k3s_airgap_dir=" + str(folder), playbook="k3s.yml")
     assert rc != 0, text[-3000:]
     assert ("Nothing was changed. The air-gap folder %s holds no verified release for the architecture of a1, d1, s1 "
-            "(amd64)" % arm64) in text, text[-3000:]
+            "(%s)" % (folder, arch)) in text, text[-3000:]
     assert "Install a k3s server" not in text and "Install a k3s agent" not in text, text[-3000:]

@@ -133,7 +133,7 @@ def test_node_problems_name_each_node_with_an_unknown_architecture_or_the_other_
     problems = k3s_node_problems(
         {"s1": answer("x86_64", UNIT_FILES["server"]), "a1": answer("x86_64", UNIT_FILES["server"]),
          "a2": answer("riscv64"), "a3": answer("aarch64"), "s2": answer("x86_64", UNIT_FILES["agent"])},
-        ["s1", "s2"], ARCH_MAP, UNIT_FILES)
+        ["s1", "s2"], NEW, ARCH_MAP, UNIT_FILES)
     assert problems == [
         "a1 is listed as a k3s agent but runs a k3s server (/etc/systemd/system/k3s.service). An agent is never "
         "turned into a server or the reverse: remove the node first (playbooks/remove_node.yml -e "
@@ -147,12 +147,20 @@ def test_node_problems_name_each_node_with_an_unknown_architecture_or_the_other_
 
 def test_node_problems_accept_new_and_installed_nodes_of_their_own_kind():
     assert k3s_node_problems({"s1": answer("x86_64", UNIT_FILES["server"]), "a1": answer("aarch64"),
-                              "a2": answer("x86_64", UNIT_FILES["agent"])}, ["s1"], ARCH_MAP, UNIT_FILES) == []
+                              "a2": answer("x86_64", UNIT_FILES["agent"])}, ["s1"], NEW, ARCH_MAP, UNIT_FILES) == []
+
+
+def test_node_problems_leave_the_architecture_of_a_node_already_on_the_version_alone():
+    """Nothing is installed on it: a machine name the map does not know (armv6l) is no reason to stop a re-run."""
+    installed = dict(answer("armv6l", UNIT_FILES["agent"]), version=NEW)
+    assert k3s_node_problems({"a1": installed}, [], NEW, ARCH_MAP, UNIT_FILES) == []
+    assert k3s_node_problems({"a1": dict(installed, version="v1.31.4+k3s1")}, [], NEW, ARCH_MAP, UNIT_FILES) == [
+        "a1: k3s has no release for the architecture 'armv6l' (releases exist for aarch64, x86_64)."]
 
 
 def test_node_problems_skip_nodes_not_looked_at():
     """With --tags that skip the probe, no node has an answer: none is judged."""
-    assert k3s_node_problems({"s1": None, "a1": {}}, ["s1"], ARCH_MAP, UNIT_FILES) == []
+    assert k3s_node_problems({"s1": None, "a1": {}}, ["s1"], NEW, ARCH_MAP, UNIT_FILES) == []
 
 
 def test_installs_name_each_node_without_its_unit_or_on_another_version_with_its_architecture():
