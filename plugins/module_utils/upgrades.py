@@ -80,6 +80,16 @@ def k3s_upgrade_problems(installed, target, variable="k3s_version"):
     return out
 
 
+def _kinds(node, servers):
+    """(the node's kind, the other kind): a server when listed in ``servers``, else an agent."""
+    return ("server", "agent") if node in servers else ("agent", "server")
+
+
+def _has_file(answer, path):
+    """Whether a k3s_node_info answer shows the file at ``path``."""
+    return bool(((answer.get("files") or {}).get(path) or {}).get("exists"))
+
+
 def k3s_node_problems(answers, servers, version, arch_map, unit_files):
     """Every node's problem, in node order: ``answers`` maps inventory names to each node's k3s_node_info answer
     (``architecture``, ``version``, ``files``); a node is a server when listed in ``servers``, else an agent.
@@ -92,11 +102,11 @@ def k3s_node_problems(answers, servers, version, arch_map, unit_files):
         answer = answers[node]
         if not answer:
             continue
-        kind, other = ("server", "agent") if node in servers else ("agent", "server")
+        kind, other = _kinds(node, servers)
         if installs.get(node) == "":
             out.append("%s: k3s has no release for the architecture %r (releases exist for %s)."
                        % (node, answer.get("architecture", ""), ", ".join(sorted(arch_map))))
-        if ((answer.get("files") or {}).get(unit_files[other]) or {}).get("exists"):
+        if _has_file(answer, unit_files[other]):
             out.append("%s is listed as a k3s %s but runs a k3s %s (%s). An agent is never turned into a server or "
                        "the reverse: remove the node first (playbooks/remove_node.yml -e '{\"k3s_remove_nodes\": "
                        "[\"%s\"]}')." % (node, kind, other, unit_files[other], node))
@@ -111,9 +121,8 @@ def k3s_installs(answers, servers, version, arch_map, unit_files):
     out = {}
     for node in sorted(answers):
         answer = answers[node] or {}
-        kind = "server" if node in servers else "agent"
-        unit = ((answer.get("files") or {}).get(unit_files[kind]) or {}).get("exists")
-        if not unit or answer.get("version") != version:
+        kind = _kinds(node, servers)[0]
+        if not _has_file(answer, unit_files[kind]) or answer.get("version") != version:
             out[node] = arch_map.get(answer.get("architecture"), "")
     return out
 
